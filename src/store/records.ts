@@ -96,6 +96,8 @@ export interface StepRecord {
   readonly status: StepStatus
   /** Attempts started over every run (for `for_each`, the sum of the iterations'). */
   readonly attempts: number
+  /** Attempts that failed in the current run, counted against `max_attempts` (a crash-cut attempt is not one). */
+  readonly failures?: number
   readonly output: unknown
   readonly error: ErrorInfo | null
   readonly startedAt: number | null
@@ -118,6 +120,8 @@ export interface IterationRecord {
   readonly index: number
   readonly status: StepStatus
   readonly attempts: number
+  /** As on StepRecord. */
+  readonly failures?: number
   readonly output: unknown
   readonly error: ErrorInfo | null
   readonly startedAt: number | null
