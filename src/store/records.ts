@@ -1,4 +1,4 @@
-import type { Workflow } from '../definition/model.js'
+import type { Workflow } from '../definition/index.js'
 import type { ExecutionErrorInfo } from '../events/index.js'
 import type { ErrorInfo, JsonValue } from '../util/index.js'
 

@@ -1,5 +1,5 @@
 import type { PendingEvent, TrellisEvent } from '../events/index.js'
-import type { Workflow } from '../definition/model.js'
+import type { Workflow } from '../definition/index.js'
 import type { JsonValue } from '../util/index.js'
 import type {
   ExecutionFilter,

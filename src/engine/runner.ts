@@ -1,0 +1,211 @@
+import type { ActionRegistry } from '../actions/index.js'
+import { actionFailureOf } from '../actions/index.js'
+import type { EventBus, TrellisEvent } from '../events/index.js'
+import { LeaseLostError, isTerminalStatus, type Lease, type Store } from '../store/index.js'
+import { errorInfoOf, findNonJson, type Clock, type ErrorInfo, type Logger } from '../util/index.js'
+import { decide, type AttemptOutcome, type Command, type DecisionInput } from './decide.js'
+import type { ExecutionState } from './state.js'
+
+/** What a runner needs from the engine that owns it. */
+export interface RunnerHost {
+  readonly store: Store
+  readonly clock: Clock
+  readonly random: () => number
+  readonly actions: ActionRegistry
+  readonly bus: EventBus
+  readonly logger: Logger
+  /** Runs a child workflow for a `workflow` step; resolves with its outcome. */
+  runChild(parent: ExecutionState, command: Extract<Command, { kind: 'start-attempt' }>, signal: AbortSignal): Promise<unknown>
+  /** Called after every commit: the engine re-arms its one timer and wakes waiters. */
+  committed(runner: ExecutionRunner, events: readonly TrellisEvent[]): void
+  /** The runner stopped holding the execution (ended, lease lost, or failed internally). */
+  detached(runner: ExecutionRunner, reason: 'ended' | 'lease-lost' | 'error' | 'closed', error?: unknown): void
+}
+
+const SHUTDOWN = Symbol('shutdown')
+
+/**
+ * Holds one execution in this process: feeds inputs to `decide()` one at a time, commits each decision (state
+ * and events in one transaction, fenced by the lease), publishes the events, then carries out the commands.
+ * Nothing is done that was not first committed; that order is where crash safety comes from.
+ */
+export class ExecutionRunner {
+  readonly #host: RunnerHost
+  readonly #inflight = new Map<string, AbortController>()
+  #queue: Promise<void> = Promise.resolve()
+  #stopped = false
+
+  readonly state: ExecutionState
+  lease: Lease
+
+  constructor(host: RunnerHost, state: ExecutionState, lease: Lease) {
+    this.#host = host
+    this.state = state
+    this.lease = lease
+  }
+
+  get id(): string {
+    return this.state.id
+  }
+
+  get stopped(): boolean {
+    return this.#stopped
+  }
+
+  /** Queues an input; inputs of one execution are decided strictly one after another. */
+  dispatch(input: DecisionInput | (() => Promise<DecisionInput | null>)): Promise<void> {
+    const next = this.#queue.then(async () => {
+      if (this.#stopped) return
+      const resolved = typeof input === 'function' ? await input() : input
+      if (resolved !== null && !this.#stopped) await this.#apply(resolved)
+    })
+    this.#queue = next.catch(() => {})
+    return next
+  }
+
+  /** Resolves when every queued input has been applied. */
+  idle(): Promise<void> {
+    return this.#queue
+  }
+
+  /** Stops holding the execution: running attempts are aborted and left resumable (no end event). */
+  stop(): void {
+    if (this.#stopped) return
+    this.#stopped = true
+    for (const controller of this.#inflight.values()) controller.abort(SHUTDOWN)
+    this.#inflight.clear()
+  }
+
+  async #apply(input: DecisionInput): Promise<void> {
+    const host = this.#host
+    const now = host.clock.now()
+    let events: TrellisEvent[]
+    let commands: readonly Command[]
+    try {
+      const decision = decide(this.state, input, { now, random: host.random })
+      const changes = this.state.takeChanges()
+      commands = decision.commands
+      const empty =
+        decision.events.length === 0 &&
+        changes.steps.length === 0 &&
+        changes.iterations.length === 0 &&
+        Object.keys(changes.execution).length === 0 &&
+        changes.consumeSignals.length === 0 &&
+        changes.clearRequests.length === 0
+      events = empty ? [] : await host.store.commit(this.lease, { ...changes, events: decision.events }, now)
+    } catch (error) {
+      this.stop()
+      host.detached(this, error instanceof LeaseLostError ? 'lease-lost' : 'error', error)
+      return
+    }
+    if (events.length > 0) host.bus.publish(events)
+    for (const command of commands) this.#carryOut(command)
+    host.committed(this, events)
+    if (isTerminalStatus(this.state.status)) {
+      this.stop()
+      host.detached(this, 'ended')
+    }
+  }
+
+  #carryOut(command: Command): void {
+    switch (command.kind) {
+      case 'abort-attempt': {
+        const key = attemptKey(command.step, command.index)
+        this.#inflight.get(key)?.abort(command.reason)
+        this.#inflight.delete(key)
+        return
+      }
+      case 'start-attempt':
+        void this.#runAttempt(command)
+        return
+    }
+  }
+
+  async #runAttempt(command: Extract<Command, { kind: 'start-attempt' }>): Promise<void> {
+    const host = this.#host
+    const key = attemptKey(command.step, command.index)
+    const controller = new AbortController()
+    this.#inflight.set(key, controller)
+    const cancelTimer =
+      command.timeoutMs === null
+        ? null
+        : host.clock.setTimer(command.timeoutMs, () =>
+            controller.abort({ code: 'TIMEOUT', message: `The attempt timed out after ${command.timeoutMs}ms.` }),
+          )
+    let outcome: AttemptOutcome
+    try {
+      const output = await raceAbort(this.#execute(command, controller.signal), controller.signal)
+      const bad = findNonJson(output)
+      outcome =
+        bad === null
+          ? { ok: true, output: output ?? null }
+          : {
+              ok: false,
+              error: { code: 'INVALID_OUTPUT', message: `The step's output is not JSON (at ${bad}).` },
+              retryable: false,
+            }
+    } catch (error) {
+      if (controller.signal.aborted) {
+        if (controller.signal.reason === SHUTDOWN) return
+        outcome = { ok: false, error: errorInfoOf(controller.signal.reason, 'CANCELLED'), retryable: true }
+      } else {
+        const failure = actionFailureOf(error)
+        outcome = { ok: false, error: { code: failure.code, message: failure.message }, retryable: failure.retryable }
+      }
+    } finally {
+      cancelTimer?.()
+      if (this.#inflight.get(key) === controller) this.#inflight.delete(key)
+    }
+    if (this.#stopped) return
+    void this.dispatch({
+      kind: 'attempt-ended',
+      step: command.step,
+      index: command.index,
+      attempt: command.attempt,
+      outcome,
+    })
+  }
+
+  async #execute(command: Extract<Command, { kind: 'start-attempt' }>, signal: AbortSignal): Promise<unknown> {
+    const host = this.#host
+    if (command.spec.kind === 'workflow') return host.runChild(this.state, command, signal)
+    const action = host.actions.get(command.spec.action)
+    const executionId = this.state.id
+    const idempotencyKey =
+      command.index === null ? `${executionId}/${command.step}` : `${executionId}/${command.step}/${command.index}`
+    return action(command.input, {
+      signal,
+      attempt: command.attempt,
+      idempotencyKey,
+      executionId,
+      step: command.step,
+      index: command.index,
+      logger: host.logger.child({ execution_id: executionId, step: command.step, attempt: command.attempt, index: command.index }),
+    })
+  }
+}
+
+function attemptKey(step: string, index: number | null): string {
+  return index === null ? step : `${step}#${index}`
+}
+
+/** Settles with the promise, or rejects as soon as the signal aborts (an action that ignores its signal is left behind). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error as Error)
+      },
+    )
+  })
+}
+
+export type { ErrorInfo }
