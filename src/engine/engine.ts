@@ -372,7 +372,10 @@ export class Engine {
     if (this.releaseParked && (status === 'suspended' || status === 'paused') && runner.state.inFlight.size === 0) {
       runner.stop()
       this.#runners.delete(runner.id)
-      void this.store.release(runner.lease).then(() => this.onCapacity?.())
+      void this.store
+        .release(runner.lease)
+        .catch((error: unknown) => this.logger.warn({ err: error, execution_id: runner.id }, 'could not release a lease'))
+        .then(() => this.onCapacity?.())
     }
   }
 

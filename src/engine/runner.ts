@@ -52,15 +52,25 @@ export class ExecutionRunner {
     return this.#stopped
   }
 
-  /** Queues an input; inputs of one execution are decided strictly one after another. */
+  /**
+   * Queues an input (or a loader that reads one from the store); inputs of one execution are decided strictly
+   * one after another. The returned promise never rejects: a failure ends in the host's internal-error path.
+   */
   dispatch(input: DecisionInput | (() => Promise<DecisionInput | null>)): Promise<void> {
-    const next = this.#queue.then(async () => {
+    this.#queue = this.#queue.then(async () => {
       if (this.#stopped) return
-      const resolved = typeof input === 'function' ? await input() : input
+      let resolved: DecisionInput | null
+      try {
+        resolved = typeof input === 'function' ? await input() : input
+      } catch (error) {
+        if (this.#stopped) return
+        this.stop()
+        this.#host.detached(this, error instanceof LeaseLostError ? 'lease-lost' : 'error', error)
+        return
+      }
       if (resolved !== null && !this.#stopped) await this.#apply(resolved)
     })
-    this.#queue = next.catch(() => {})
-    return next
+    return this.#queue
   }
 
   /** Resolves when every queued input has been applied. */

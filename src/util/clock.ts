@@ -3,7 +3,7 @@ export interface Clock {
   now(): number
   /** Resolves after `ms`; rejects with the signal's reason when aborted first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
-  /** Calls `fn` after `ms` unless cancelled; returns the cancel function. Used for wake-ups that must not hold a promise. */
+  /** Calls `fn` after `ms` unless cancelled; returns the cancel function. The timer keeps the process alive. */
   setTimer(ms: number, fn: () => void): () => void
 }
 
@@ -24,9 +24,9 @@ export const systemClock: Clock = {
       }
       signal?.addEventListener('abort', onAbort, { once: true })
     }),
+  // Not unref'd: a process waiting for a retry delay or a sleep must stay alive. Owners cancel their timers on close.
   setTimer: (ms, fn) => {
     const timer = setTimeout(fn, Math.max(0, ms))
-    timer.unref?.()
     return () => clearTimeout(timer)
   },
 }

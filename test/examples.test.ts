@@ -1,0 +1,55 @@
+import { readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadWorkflowFile } from '../src/definition/index.js'
+import type { Engine } from '../src/engine/index.js'
+import { createTestEngine, type TestEngine } from '../src/testing/index.js'
+
+/** Every file in examples/ loads, validates against the real action registry, and runs to the expected end. */
+const EXAMPLES = resolve(import.meta.dirname, '../examples')
+
+const EXPECTED: Record<string, { inputs?: Record<string, unknown>; outputs: Record<string, unknown> }> = {
+  'hello.yaml': { outputs: { greeting: 'Hello, world!', shouted: 'HELLO, WORLD!\n' } },
+  'order-pipeline.yaml': {
+    inputs: { order_id: 'A1' },
+    outputs: { message: 'order A1 charged 20, packed 2 items', charged: true },
+  },
+  'data-sync.yaml': { outputs: { report: 'synced 4 records', first: { id: 1, name: 'ada!', position: 0 } } },
+  'runbook.yaml': { outputs: { report: expect.stringMatching(/^disk at \d+% \(threshold 101%\), cleanup completed\n$/) } },
+}
+
+let t: TestEngine
+let engine: Engine
+beforeAll(async () => {
+  t = await createTestEngine()
+  engine = t.engine
+})
+afterAll(() => t.close())
+
+describe('examples', () => {
+  const files = readdirSync(EXAMPLES).filter((f) => /\.(ya?ml|json)$/.test(f))
+
+  it('has an expectation for every example', () => {
+    expect(files.filter((f) => EXPECTED[f] === undefined && !f.startsWith('child-'))).toEqual([])
+  })
+
+  for (const file of files.filter((f) => EXPECTED[f] !== undefined)) {
+    it(`${file} runs to completion with the documented outputs`, async () => {
+      const workflow = await loadWorkflowFile(join(EXAMPLES, file), { isKnownAction: (n) => engine.actions.has(n) })
+      const expected = EXPECTED[file]!
+      const execution = await engine.run(workflow, expected.inputs ?? {})
+      expect(execution.error).toBeNull()
+      expect(execution.status).toBe('completed')
+      expect(execution.outputs).toEqual(expected.outputs)
+    })
+  }
+
+  it('order-pipeline compensates with refund when the charge fails for good', async () => {
+    const workflow = await loadWorkflowFile(join(EXAMPLES, 'order-pipeline.yaml'))
+    const execution = await engine.run(workflow, { order_id: 'B2', charge_failures: 5 })
+    expect(execution.steps.charge).toMatchObject({ status: 'failed', attempts: 3 })
+    expect(execution.steps.refund).toMatchObject({ status: 'completed', output: 'refunded B2' })
+    expect(execution.steps.notify?.status).toBe('skipped')
+    expect(execution.status).toBe('completed')
+  })
+})
