@@ -55,10 +55,14 @@ export async function createWorker(
 
 function toRegistry(actions: CreateEngineOptions['actions']): ActionRegistry {
   if (actions === undefined) return createActionRegistry()
-  if (typeof (actions as ActionRegistry).register === 'function' && typeof (actions as ActionRegistry).get === 'function') {
+  if (
+    typeof (actions as ActionRegistry).register === 'function' &&
+    typeof (actions as ActionRegistry).get === 'function'
+  ) {
     return actions as ActionRegistry
   }
   const registry = createActionRegistry()
-  for (const [name, fn] of Object.entries(actions)) registry.register(name, fn as never, `createEngine({ actions }).${name}`)
+  for (const [name, fn] of Object.entries(actions))
+    registry.register(name, fn as never, `createEngine({ actions }).${name}`)
   return registry
 }

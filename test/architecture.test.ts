@@ -21,8 +21,31 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   composition: ['store', 'store/sqlite', 'store/postgres', 'engine', 'worker', 'actions', 'util', 'definition'],
   server: ['util', 'events', 'definition', 'store', 'engine', 'actions', 'expressions'],
   testing: ['util', 'events', 'store', 'store/sqlite', 'engine', 'worker', 'actions'],
-  cli: ['util', 'expressions', 'definition', 'events', 'actions', 'store', 'engine', 'worker', 'server', 'composition', 'testing'],
-  index: ['util', 'expressions', 'definition', 'events', 'actions', 'store', 'engine', 'worker', 'composition', 'testing'],
+  cli: [
+    'util',
+    'expressions',
+    'definition',
+    'events',
+    'actions',
+    'store',
+    'engine',
+    'worker',
+    'server',
+    'composition',
+    'testing',
+  ],
+  index: [
+    'util',
+    'expressions',
+    'definition',
+    'events',
+    'actions',
+    'store',
+    'engine',
+    'worker',
+    'composition',
+    'testing',
+  ],
 }
 
 /** Third-party packages and the only modules that may import them (packages not listed are free to use). */
@@ -57,7 +80,8 @@ function moduleOf(file: string): string {
     const name = parts[0]!.replace(/\.ts$/, '')
     return name === 'index' ? 'index' : 'composition'
   }
-  if (parts[0] === 'store' && parts.length > 2 && ['sql', 'sqlite', 'postgres'].includes(parts[1]!)) return `store/${parts[1]}`
+  if (parts[0] === 'store' && parts.length > 2 && ['sql', 'sqlite', 'postgres'].includes(parts[1]!))
+    return `store/${parts[1]}`
   return parts[0]!
 }
 
@@ -69,7 +93,8 @@ function isEntryPoint(file: string, module: string): boolean {
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8')
   const specifiers: string[] = []
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g)) specifiers.push(match[1]!)
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g))
+    specifiers.push(match[1]!)
   for (const match of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) specifiers.push(match[1]!)
   return specifiers
 }
@@ -98,7 +123,8 @@ describe('architecture', () => {
       const target = resolve(dirname(file), specifier.replace(/\.js$/, '.ts'))
       const to = moduleOf(target)
       if (to === from) continue
-      if (!MAY_IMPORT[from]?.includes(to)) violations.push(`${relative(SRC, file)}: ${from} may not import ${to} ("${specifier}")`)
+      if (!MAY_IMPORT[from]?.includes(to))
+        violations.push(`${relative(SRC, file)}: ${from} may not import ${to} ("${specifier}")`)
       else if (!isEntryPoint(target, to)) {
         violations.push(`${relative(SRC, file)}: imports ${to}'s internals ("${specifier}"); use ${to}/index.ts`)
       }

@@ -15,7 +15,9 @@ const EXPECTED: Record<string, { inputs?: Record<string, unknown>; outputs: Reco
     outputs: { message: 'order A1 charged 20, packed 2 items', charged: true },
   },
   'data-sync.yaml': { outputs: { report: 'synced 4 records', first: { id: 1, name: 'ada!', position: 0 } } },
-  'runbook.yaml': { outputs: { report: expect.stringMatching(/^disk at \d+% \(threshold 101%\), cleanup completed\n$/) } },
+  'runbook.yaml': {
+    outputs: { report: expect.stringMatching(/^disk at \d+% \(threshold 101%\), cleanup completed\n$/) },
+  },
 }
 
 let t: TestEngine

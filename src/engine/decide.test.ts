@@ -42,7 +42,9 @@ describe('decide: readiness and order', () => {
   })
 
   it('needs_any: skipped when every one of its steps ended without completing', () => {
-    const sim = new Sim(testWorkflow({ a: { on_failure: ['h'] }, b: { on_failure: ['h'] }, c: { needs_any: ['a', 'b'] }, h: {} })).start()
+    const sim = new Sim(
+      testWorkflow({ a: { on_failure: ['h'] }, b: { on_failure: ['h'] }, c: { needs_any: ['a', 'b'] }, h: {} }),
+    ).start()
     sim.fail('a')
     expect(sim.statuses().c).toBe('pending')
     sim.fail('b')
@@ -84,7 +86,10 @@ describe('decide: skipping', () => {
 
   it('when is evaluated once the step is otherwise ready, against published vars', () => {
     const sim = new Sim(
-      testWorkflow({ a: { publish: { total: '{{ result }}' } }, b: { needs: ['a'], when: '{{ vars.total > 0 }}' } }, { vars: { total: 0 } }),
+      testWorkflow(
+        { a: { publish: { total: '{{ result }}' } }, b: { needs: ['a'], when: '{{ vars.total > 0 }}' } },
+        { vars: { total: 0 } },
+      ),
     ).start()
     sim.feed({ kind: 'start' })
     sim.succeed('a', 5)
@@ -145,7 +150,9 @@ describe('decide: failure policy', () => {
   })
 
   it('continue: independent steps run to their end, then the execution fails', () => {
-    const sim = new Sim(testWorkflow({ a: {}, b: {}, c: { needs: ['b'] }, d: { needs: ['a'] } }, { failurePolicy: 'continue' })).start()
+    const sim = new Sim(
+      testWorkflow({ a: {}, b: {}, c: { needs: ['b'] }, d: { needs: ['a'] } }, { failurePolicy: 'continue' }),
+    ).start()
     sim.fail('a')
     expect(sim.state.status).toBe('running')
     expect(sim.statuses().d).toBe('skipped')
@@ -173,7 +180,9 @@ describe('decide: retries', () => {
   })
 
   it('waits out the retry delay: not before, exactly at', () => {
-    const sim = new Sim(testWorkflow({ a: { retry: { maxAttempts: 2, backoff: 'exponential', delayMs: 200 } } })).start()
+    const sim = new Sim(
+      testWorkflow({ a: { retry: { maxAttempts: 2, backoff: 'exponential', delayMs: 200 } } }),
+    ).start()
     sim.fail('a')
     expect(sim.events.find((e) => e.type === 'step.retrying')?.data).toMatchObject({ attempt: 1, delay_ms: 200 })
     sim.advance(199)
@@ -203,16 +212,23 @@ describe('decide: retries', () => {
   })
 
   it('attempt is in scope for with', () => {
-    const sim = new Sim(testWorkflow({ a: { with: { n: '{{ attempt }}' }, retry: { maxAttempts: 2, delayMs: 1 } } })).start()
+    const sim = new Sim(
+      testWorkflow({ a: { with: { n: '{{ attempt }}' }, retry: { maxAttempts: 2, delayMs: 1 } } }),
+    ).start()
     sim.fail('a').advance(1)
-    const inputs = sim.commands.filter((c) => c.kind === 'start-attempt').map((c) => (c.kind === 'start-attempt' ? c.input : null))
+    const inputs = sim.commands
+      .filter((c) => c.kind === 'start-attempt')
+      .map((c) => (c.kind === 'start-attempt' ? c.input : null))
     expect(inputs).toEqual([{ n: 1 }, { n: 2 }])
   })
 })
 
 describe('decide: for_each', () => {
   const wf = testWorkflow(
-    { each: { for_each: '{{ inputs.items }}', concurrency: 2, with: '{{ index }}:{{ item }}' }, after: { needs: ['each'] } },
+    {
+      each: { for_each: '{{ inputs.items }}', concurrency: 2, with: '{{ index }}:{{ item }}' },
+      after: { needs: ['each'] },
+    },
     { inputs: {} },
   )
 
@@ -223,7 +239,13 @@ describe('decide: for_each', () => {
     expect(sim.started()).toEqual(['each[0]', 'each[1]', 'each[2]'])
     sim.succeed('each', 'C', 2).succeed('each', 'A', 0).succeed('each', 'D', 3)
     expect(sim.state.step('each').output).toEqual(['A', 'B', 'C', 'D'])
-    expect(sim.events.filter((e) => e.type === 'step.completed' && e.step === 'each').map((e) => e.index)).toEqual([1, 2, 0, 3, null])
+    expect(sim.events.filter((e) => e.type === 'step.completed' && e.step === 'each').map((e) => e.index)).toEqual([
+      1,
+      2,
+      0,
+      3,
+      null,
+    ])
     expect(sim.statuses().after).toBe('running')
   })
 
@@ -278,7 +300,9 @@ describe('decide: publish and outputs', () => {
   })
 
   it('an output that cannot be rendered fails the execution with OUTPUT_ERROR', () => {
-    const sim = new Sim(testWorkflow({ a: {} }, { outputs: { x: '{{ steps.a.output.nope }}' } })).start().succeed('a', {})
+    const sim = new Sim(testWorkflow({ a: {} }, { outputs: { x: '{{ steps.a.output.nope }}' } }))
+      .start()
+      .succeed('a', {})
     expect(sim.state.status).toBe('failed')
     expect(sim.state.error).toMatchObject({ code: 'OUTPUT_ERROR', step: null })
   })
@@ -301,7 +325,13 @@ describe('decide: durable waits', () => {
   })
 
   it('a signal sent before the wait is reached is kept and delivered; per topic in order, each once', () => {
-    const sim = new Sim(testWorkflow({ a: {}, w1: { needs: ['a'], wait: { signal: 'go' } }, w2: { needs: ['w1'], wait: { signal: 'go' } } })).start()
+    const sim = new Sim(
+      testWorkflow({
+        a: {},
+        w1: { needs: ['a'], wait: { signal: 'go' } },
+        w2: { needs: ['w1'], wait: { signal: 'go' } },
+      }),
+    ).start()
     sim.signal('go', 1).signal('go', 2)
     sim.succeed('a')
     expect(sim.state.step('w1').output).toBe(1)
@@ -310,7 +340,9 @@ describe('decide: durable waits', () => {
   })
 
   it('a wait timeout fails the step with TIMEOUT, which on_timeout handles', () => {
-    const sim = new Sim(testWorkflow({ w: { wait: { signal: 'go', timeoutMs: 1_000 }, on_timeout: ['late'] }, late: {} })).start()
+    const sim = new Sim(
+      testWorkflow({ w: { wait: { signal: 'go', timeoutMs: 1_000 }, on_timeout: ['late'] }, late: {} }),
+    ).start()
     sim.advance(1_000)
     expect(sim.state.step('w').error?.code).toBe('TIMEOUT')
     expect(sim.statuses().late).toBe('running')
@@ -359,7 +391,9 @@ describe('decide: operators', () => {
   })
 
   it('retry resets failed and upstream-skipped steps; completed ones keep their output; attempts go on', () => {
-    const sim = new Sim(testWorkflow({ a: {}, b: { needs: ['a'], retry: { maxAttempts: 2, delayMs: 1 } }, c: { needs: ['b'] } })).start()
+    const sim = new Sim(
+      testWorkflow({ a: {}, b: { needs: ['a'], retry: { maxAttempts: 2, delayMs: 1 } }, c: { needs: ['b'] } }),
+    ).start()
     sim.succeed('a', 'A').fail('b').advance(1).fail('b')
     expect(sim.state.status).toBe('failed')
     sim.feed({ kind: 'retry' })

@@ -297,7 +297,11 @@ class Decider {
           return this.failStep(step, expressionError(error), null)
         }
         if (ms === undefined) {
-          return this.failStep(step, { code: 'EXPRESSION_ERROR', message: `sleep needs a duration, got "${String(spec.sleep)}"` }, null)
+          return this.failStep(
+            step,
+            { code: 'EXPRESSION_ERROR', message: `sleep needs a duration, got "${String(spec.sleep)}"` },
+            null,
+          )
         }
         step.wakeAt = this.env.now + ms
         s.timed.add(step.name)
@@ -533,9 +537,7 @@ class Decider {
     s.setStatus(step, 'failed')
     this.refreshTimed(step)
     const handled =
-      spec.onFailure.length > 0 ||
-      spec.onComplete.length > 0 ||
-      (error.code === 'TIMEOUT' && spec.onTimeout.length > 0)
+      spec.onFailure.length > 0 || spec.onComplete.length > 0 || (error.code === 'TIMEOUT' && spec.onTimeout.length > 0)
     this.emit('step.failed', step.name, attempt, null, { attempt, error, handled })
     if (!handled) {
       if (s.error === null) {
@@ -575,7 +577,8 @@ class Decider {
         else if (step.status === 'waiting' && step.topic === null) this.completeStep(step, null, null)
         else if (step.status === 'waiting') {
           const spec = s.workflow.steps[name]!
-          const limit = spec.kind === 'wait' && spec.waitTimeoutMs !== null ? ` within ${formatDuration(spec.waitTimeoutMs)}` : ''
+          const limit =
+            spec.kind === 'wait' && spec.waitTimeoutMs !== null ? ` within ${formatDuration(spec.waitTimeoutMs)}` : ''
           this.failStep(step, { code: 'TIMEOUT', message: `No signal "${step.topic}" arrived${limit}.` }, null)
         }
       }
@@ -842,7 +845,12 @@ class Decider {
         ? { code: 'CANCELLED', message: why }
         : { code: 'TIMEOUT', message: why }
     for (const step of s.steps.values()) {
-      if (step.status === 'running' || step.status === 'retrying' || step.status === 'waiting' || step.status === 'paused') {
+      if (
+        step.status === 'running' ||
+        step.status === 'retrying' ||
+        step.status === 'waiting' ||
+        step.status === 'paused'
+      ) {
         if (step.iterations !== null) this.cancelIterations(step, abortReason)
         else if (step.status === 'running') {
           this.commands.push({ kind: 'abort-attempt', step: step.name, index: null, reason: abortReason })

@@ -227,7 +227,7 @@ export class Engine {
   async signal(id: string, topic: string, data: unknown = null): Promise<TrellisEvent> {
     const event = await this.store.appendSignal(id, topic, data, this.clock.now())
     this.events.publish([event])
-    this.#runners.get(id)?.dispatch(() => this.#refreshInbox(id))
+    void this.#runners.get(id)?.dispatch(() => this.#refreshInbox(id))
     return event
   }
 
@@ -236,7 +236,11 @@ export class Engine {
     const record = await this.#record(id)
     if (record.status === 'paused') return
     if (isTerminalStatus(record.status)) {
-      throw new InvalidStateError(id, record.status, `Cannot pause execution ${id}: it is ${record.status}. Ended executions cannot be paused.`)
+      throw new InvalidStateError(
+        id,
+        record.status,
+        `Cannot pause execution ${id}: it is ${record.status}. Ended executions cannot be paused.`,
+      )
     }
     await this.#request(id, 'pause', reason)
   }
@@ -246,7 +250,11 @@ export class Engine {
     const record = await this.#record(id)
     if (record.status === 'cancelled') return
     if (isTerminalStatus(record.status)) {
-      throw new InvalidStateError(id, record.status, `Cannot cancel execution ${id}: it is ${record.status}. Ended executions cannot be cancelled.`)
+      throw new InvalidStateError(
+        id,
+        record.status,
+        `Cannot cancel execution ${id}: it is ${record.status}. Ended executions cannot be cancelled.`,
+      )
     }
     await this.#request(id, 'cancel', reason)
     for (const child of await this.store.listChildren(id)) {
@@ -277,10 +285,15 @@ export class Engine {
   async retry(id: string): Promise<ExecutionHandle> {
     const record = await this.#record(id)
     if (record.status !== 'failed') {
-      throw new InvalidStateError(id, record.status, `Cannot retry execution ${id}: it is ${record.status}. Only failed executions can be retried.`)
+      throw new InvalidStateError(
+        id,
+        record.status,
+        `Cannot retry execution ${id}: it is ${record.status}. Only failed executions can be retried.`,
+      )
     }
     const lease = await this.store.acquire(id, this.holder, this.clock.now(), this.leaseMs, isGoneHere)
-    if (lease === undefined) throw new InvalidStateError(id, record.status, `Cannot retry execution ${id}: another process holds it.`)
+    if (lease === undefined)
+      throw new InvalidStateError(id, record.status, `Cannot retry execution ${id}: another process holds it.`)
     const runner = await this.#runnerFor(id, lease)
     await runner.dispatch({ kind: 'retry' })
     return this.#handle(id)
@@ -374,7 +387,9 @@ export class Engine {
       this.#runners.delete(runner.id)
       void this.store
         .release(runner.lease)
-        .catch((error: unknown) => this.logger.warn({ err: error, execution_id: runner.id }, 'could not release a lease'))
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error, execution_id: runner.id }, 'could not release a lease'),
+        )
         .then(() => this.onCapacity?.())
     }
   }
@@ -511,7 +526,8 @@ export class Engine {
       const inboxes = await this.store.readInboxes(this.holder.id)
       for (const runner of this.#runners.values()) {
         const inbox = inboxes.get(runner.id)
-        if (inbox !== undefined && inbox > runner.state.seenInbox) void runner.dispatch(() => this.#refreshInbox(runner.id))
+        if (inbox !== undefined && inbox > runner.state.seenInbox)
+          void runner.dispatch(() => this.#refreshInbox(runner.id))
       }
     }
     for (const id of this.#waiters.keys()) {
@@ -531,7 +547,8 @@ export class Engine {
     const state = runner.state
     const known = new Set(state.signals.map((s) => s.id))
     const consumed = new Set(state.consumedSignals.map((s) => s.id))
-    for (const signal of loaded.signals) if (!known.has(signal.id) && !consumed.has(signal.id)) state.signals.push(signal)
+    for (const signal of loaded.signals)
+      if (!known.has(signal.id) && !consumed.has(signal.id)) state.signals.push(signal)
     state.signals.sort((a, b) => a.id - b.id)
     state.requests = loaded.execution.requests
     if (loaded.execution.inbox !== state.seenInbox) {
@@ -583,7 +600,9 @@ export class Engine {
         },
         reject: (error) => {
           cancel?.()
-          reject(error as Error)
+          // Whatever ended the wait (a store error, a closed engine) goes to the caller unchanged.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(error)
         },
       }
       set.add(waiter)
@@ -641,7 +660,10 @@ export class Engine {
     const input = (command.input ?? {}) as Record<string, unknown>
     let record: ExecutionRecord
     try {
-      record = await this.create(child, input, { id, parent: { id: parent.id, step: command.step, index: command.index } })
+      record = await this.create(child, input, {
+        id,
+        parent: { id: parent.id, step: command.step, index: command.index },
+      })
     } catch (error) {
       throw Object.assign(error as Error, { retryable: false })
     }

@@ -7,7 +7,9 @@ export class IdConflictError extends TrellisError {
   readonly code = 'CONFLICT'
   readonly executionId: string
   constructor(executionId: string, why: string) {
-    super(`Execution "${executionId}" exists already ${why}. Use another --id, or the same workflow and inputs to follow it.`)
+    super(
+      `Execution "${executionId}" exists already ${why}. Use another --id, or the same workflow and inputs to follow it.`,
+    )
     this.executionId = executionId
   }
 }

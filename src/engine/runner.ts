@@ -15,7 +15,11 @@ export interface RunnerHost {
   readonly bus: EventBus
   readonly logger: Logger
   /** Runs a child workflow for a `workflow` step; resolves with its outcome. */
-  runChild(parent: ExecutionState, command: Extract<Command, { kind: 'start-attempt' }>, signal: AbortSignal): Promise<unknown>
+  runChild(
+    parent: ExecutionState,
+    command: Extract<Command, { kind: 'start-attempt' }>,
+    signal: AbortSignal,
+  ): Promise<unknown>
   /** Called after every commit: the engine re-arms its one timer and wakes waiters. */
   committed(runner: ExecutionRunner, events: readonly TrellisEvent[]): void
   /** The runner stopped holding the execution (ended, lease lost, or failed internally). */
@@ -190,7 +194,12 @@ export class ExecutionRunner {
       executionId,
       step: command.step,
       index: command.index,
-      logger: host.logger.child({ execution_id: executionId, step: command.step, attempt: command.attempt, index: command.index }),
+      logger: host.logger.child({
+        execution_id: executionId,
+        step: command.step,
+        attempt: command.attempt,
+        index: command.index,
+      }),
     })
   }
 }
@@ -212,7 +221,9 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort)
-        reject(error as Error)
+        // The action's own error, passed on unchanged: the engine reads its code and message, whatever it is.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(error)
       },
     )
   })

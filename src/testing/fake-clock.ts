@@ -56,9 +56,7 @@ export class FakeClock implements Clock {
     const target = this.#now + ms
     for (;;) {
       await settle()
-      const next = this.#timers
-        .filter((t) => t.at <= target)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0]
+      const next = this.#timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0]
       if (next === undefined) break
       this.#timers = this.#timers.filter((t) => t !== next)
       this.#now = Math.max(this.#now, next.at)

@@ -59,7 +59,7 @@ export function errorInfoOf(error: unknown, defaultCode = 'ACTION_FAILED'): Erro
     const { code, message } = error as { code?: unknown; message?: unknown }
     return {
       code: typeof code === 'string' && code.length > 0 ? code : defaultCode,
-      message: typeof message === 'string' ? message : String(error),
+      message: typeof message === 'string' ? message : JSON.stringify(error),
     }
   }
   return { code: defaultCode, message: String(error) }

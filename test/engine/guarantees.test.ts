@@ -26,7 +26,10 @@ afterEach(async () => {
   open = []
 })
 
-async function testEngine(actions = createActionRegistry(), clock = new FakeClock()): Promise<TestEngine & { clock: FakeClock }> {
+async function testEngine(
+  actions = createActionRegistry(),
+  clock = new FakeClock(),
+): Promise<TestEngine & { clock: FakeClock }> {
   const t = await createTestEngine({ clock, actions })
   open.push(t)
   return Object.assign(t, { clock })
@@ -49,13 +52,18 @@ describe('guarantee 1: seq runs 1, 2, 3 … per execution, in commit order', () 
 describe('guarantee 2 and 3: exactly one terminal event, last; never completed while paused, suspended or failed', () => {
   it('writes one terminal event per run, after every other event of that run', async () => {
     const t = await testEngine()
-    const wf = testWorkflow({ a: { action: 'core.fail', with: { retryable: false } }, b: {} }, { failurePolicy: 'continue' })
+    const wf = testWorkflow(
+      { a: { action: 'core.fail', with: { retryable: false } }, b: {} },
+      { failurePolicy: 'continue' },
+    )
     const handle = await t.engine.start(wf)
     const first = await handle.result()
     expect(first.status).toBe('failed')
     await (await t.engine.retry(handle.id)).result()
     const events = await t.engine.store.readEvents(handle.id, 0, 1_000)
-    const terminal = events.filter((e) => e.type.startsWith('execution.') && ['completed', 'failed', 'cancelled'].includes(e.type.split('.')[1]!))
+    const terminal = events.filter(
+      (e) => e.type.startsWith('execution.') && ['completed', 'failed', 'cancelled'].includes(e.type.split('.')[1]!),
+    )
     expect(terminal.map((e) => e.type)).toEqual(['execution.failed', 'execution.failed'])
     const resumedAt = events.findIndex((e) => e.type === 'execution.resumed')
     expect(events[resumedAt - 1]?.type).toBe('execution.failed')
@@ -77,7 +85,9 @@ describe('guarantee 2 and 3: exactly one terminal event, last; never completed w
 describe('guarantee 4: retries are counted exactly', () => {
   it('max_attempts 3 that never succeeds: started 3 times, retrying twice, each before the next start, one failed last', async () => {
     const t = await testEngine()
-    const wf = testWorkflow({ a: { action: 'core.fail', retry: { maxAttempts: 3, backoff: 'exponential', delayMs: 1_000 } } })
+    const wf = testWorkflow({
+      a: { action: 'core.fail', retry: { maxAttempts: 3, backoff: 'exponential', delayMs: 1_000 } },
+    })
     const handle = await t.engine.start(wf)
     await t.until('step.retrying')
     await t.clock.advance(999)
@@ -89,7 +99,14 @@ describe('guarantee 4: retries are counted exactly', () => {
     expect(result.status).toBe('failed')
     expect(result.steps.a?.attempts).toBe(3)
     const types = t.events.filter((e) => e.step === 'a').map((e) => `${e.type}#${e.attempt}`)
-    expect(types).toEqual(['step.started#1', 'step.retrying#1', 'step.started#2', 'step.retrying#2', 'step.started#3', 'step.failed#3'])
+    expect(types).toEqual([
+      'step.started#1',
+      'step.retrying#1',
+      'step.started#2',
+      'step.retrying#2',
+      'step.started#3',
+      'step.failed#3',
+    ])
   })
 
   it('max_attempts 1: no step.retrying at all', async () => {
@@ -102,14 +119,12 @@ describe('guarantee 4: retries are counted exactly', () => {
 describe('guarantee 5: no step both completed and failed, none twice', () => {
   it('holds for plain steps and per iteration', async () => {
     const t = await testEngine()
-    const wf = testWorkflow(
-      {
-        a: { action: 'core.fail', with: { attempts: 1 }, retry: { maxAttempts: 2, delayMs: 10 } },
-        each: { for_each: '{{ [1, 2, 3] }}', action: 'core.echo', with: { value: '{{ item }}' } },
-        bad: { action: 'core.fail', on_failure: ['h'] },
-        h: {},
-      },
-    )
+    const wf = testWorkflow({
+      a: { action: 'core.fail', with: { attempts: 1 }, retry: { maxAttempts: 2, delayMs: 10 } },
+      each: { for_each: '{{ [1, 2, 3] }}', action: 'core.echo', with: { value: '{{ item }}' } },
+      bad: { action: 'core.fail', on_failure: ['h'] },
+      h: {},
+    })
     const handle = await t.engine.start(wf)
     await t.until('step.retrying')
     await t.clock.advance(10)
@@ -163,7 +178,13 @@ describe('guarantee 7: waiters are woken by the end, without polling', () => {
     const actions = createActionRegistry()
     actions.register(
       'forever',
-      defineAction('forever', (_input: unknown, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => ((aborted = true), reject(new Error('aborted')))))),
+      defineAction(
+        'forever',
+        (_input: unknown, ctx) =>
+          new Promise((_, reject) =>
+            ctx.signal.addEventListener('abort', () => ((aborted = true), reject(new Error('aborted')))),
+          ),
+      ),
       'test',
     )
     const t = await testEngine(actions)
