@@ -1,0 +1,139 @@
+import { sql, type Kysely } from 'kysely'
+import type { TrellisEvent } from '../../events/index.js'
+import { InternalError } from '../../util/index.js'
+import { LeaseLostError, type ExecutionChanges, type Lease, type OperatorRequests } from '../index.js'
+import { chunks } from './chunks.js'
+import type { Database, IterationRow, StepRow } from './database.js'
+import { insertEvents } from './events.js'
+import { eventRow, executionPatchRow, iterationRow, stepRow, storedEvent } from './row-codecs.js'
+
+const STEP_VALUE_COLUMNS = [
+  'status',
+  'attempts',
+  'failures',
+  'output',
+  'error',
+  'started_at',
+  'completed_at',
+  'wake_at',
+  'remaining_ms',
+  'topic',
+  'reason',
+  'items',
+] as const satisfies readonly (keyof StepRow)[]
+
+const ITERATION_VALUE_COLUMNS = [
+  'status',
+  'attempts',
+  'failures',
+  'output',
+  'error',
+  'started_at',
+  'completed_at',
+  'wake_at',
+  'remaining_ms',
+] as const satisfies readonly (keyof IterationRow)[]
+
+/** `SET col = excluded.col` for an upsert that replaces the whole row (same SQL on SQLite and PostgreSQL). */
+function replaceColumns(columns: readonly string[]): Record<string, ReturnType<typeof sql.ref>> {
+  return Object.fromEntries(columns.map((column) => [column, sql.ref(`excluded.${column}`)]))
+}
+
+/**
+ * The last item for each key, in first-seen order. A row given twice in one commit means its final state; one
+ * multi-row upsert must not name a key twice (PostgreSQL refuses: "cannot affect row a second time").
+ */
+function lastPerKey<T>(items: readonly T[], key: (item: T) => string): T[] {
+  if (items.length < 2) return [...items]
+  const byKey = new Map<string, T>()
+  for (const item of items) byKey.set(key(item), item)
+  return [...byKey.values()]
+}
+
+/**
+ * `Store.commit` inside a write transaction. Every value is encoded first, so a value that is not JSON fails before
+ * anything is written. Then: one fenced UPDATE of the execution row (patch, `updated_at`, `last_seq` advanced by
+ * the number of events) that also checks the lease, the cleared requests, iteration deletes, step and iteration
+ * upserts, taken signals, and the events in multi-row INSERTs. Throws LeaseLostError when the holder or token no
+ * longer match (an expired lease that nobody took is still current), and InternalError when a signal to take is
+ * not waiting (unknown, or taken already); the caller rolls back.
+ */
+export async function applyChanges(
+  db: Kysely<Database>,
+  lease: Lease,
+  changes: ExecutionChanges,
+  now: number,
+): Promise<TrellisEvent[]> {
+  const id = lease.executionId
+  const pending = changes.events ?? []
+  const patch = changes.execution === undefined ? {} : executionPatchRow(id, changes.execution)
+  const steps = lastPerKey(changes.steps ?? [], (step) => step.name).map((step) => stepRow(id, step))
+  const iterations = lastPerKey(changes.iterations ?? [], (it) => `${it.step}\u0000${it.index}`).map((it) =>
+    iterationRow(id, it),
+  )
+  const eventRows = pending.map((event) => eventRow(id, 0, now, event)) // numbered once last_seq is known
+
+  const updated = await db
+    .updateTable('executions')
+    .set((eb) => ({ ...patch, updated_at: now, last_seq: eb('last_seq', '+', pending.length) }))
+    .where('id', '=', id)
+    .where('holder_id', '=', lease.holderId)
+    .where('lease_token', '=', lease.token)
+    .returning(['last_seq', 'requests'])
+    .executeTakeFirst()
+  if (updated === undefined) throw new LeaseLostError(id)
+  const firstSeq = Number(updated.last_seq) - pending.length + 1
+
+  const clear = changes.clearRequests ?? []
+  if (clear.length > 0) {
+    const requests = JSON.parse(updated.requests) as Record<keyof OperatorRequests, unknown>
+    for (const kind of clear) delete requests[kind]
+    await db
+      .updateTable('executions')
+      .set({ requests: JSON.stringify(requests) })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  const resetSteps = changes.deleteIterationsOf ?? []
+  if (resetSteps.length > 0) {
+    await db.deleteFrom('iterations').where('execution_id', '=', id).where('step', 'in', resetSteps).execute()
+  }
+  for (const part of chunks(steps)) {
+    await db
+      .insertInto('steps')
+      .values(part)
+      .onConflict((oc) => oc.columns(['execution_id', 'name']).doUpdateSet(replaceColumns(STEP_VALUE_COLUMNS)))
+      .execute()
+  }
+  for (const part of chunks(iterations)) {
+    await db
+      .insertInto('iterations')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['execution_id', 'step', 'idx']).doUpdateSet(replaceColumns(ITERATION_VALUE_COLUMNS)),
+      )
+      .execute()
+  }
+
+  for (const { id: signalId, step } of changes.consumeSignals ?? []) {
+    const result = await db
+      .updateTable('signals')
+      .set({ consumed_by: step, consumed_at: now })
+      .where('id', '=', signalId)
+      .where('execution_id', '=', id)
+      .where('consumed_by', 'is', null)
+      .executeTakeFirst()
+    if (result.numUpdatedRows !== 1n) {
+      // execution-model.md guarantee 6: each signal is delivered exactly once.
+      throw new InternalError(
+        `Signal ${signalId} of execution ${id} is not waiting to be taken (unknown, or taken already); ` +
+          `step "${step}" cannot take it. Nothing was committed.`,
+      )
+    }
+  }
+
+  eventRows.forEach((row, i) => (row.seq = firstSeq + i))
+  await insertEvents(db, eventRows)
+  return pending.map((event, i) => storedEvent(id, firstSeq + i, now, event))
+}
