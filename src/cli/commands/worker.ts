@@ -1,0 +1,79 @@
+import type { Command } from 'commander'
+import { TERMINAL_EVENT_TYPES, type TrellisEvent } from '../../events/index.js'
+import type { Cli } from '../cli.js'
+import { EXIT_CODE } from '../exit-codes.js'
+import { keepAlive, watchInterrupt } from '../interrupt.js'
+import type { Io } from '../io.js'
+import { addActionsOption, addDbOption, intArg, type ActionsOptions, type DbOptions } from '../options.js'
+import { loadActions } from '../session.js'
+import { StepBoard } from '../step-board.js'
+
+interface WorkerOptions extends DbOptions, ActionsOptions {
+  readonly concurrency: number
+}
+
+/** `trellis worker`: run executions from the store until stopped (Ctrl-C: exit 130; SIGTERM: exit 0). */
+export function registerWorker(program: Command, cli: Cli): void {
+  const command = program
+    .command('worker')
+    .description('run executions from the store (started ones, timers, signals) until stopped')
+    .option('--concurrency <n>', 'most executions held at once', intArg(1), 10)
+  addActionsOption(command)
+  addDbOption(command)
+  command.action(async (options: WorkerOptions) => cli.exit(await work(options, cli.io)))
+}
+
+async function work(options: WorkerOptions, io: Io): Promise<number> {
+  const [actions, { createCliLogger }, { describeDb, openStore }, { createWorker }] = await Promise.all([
+    loadActions(options.actions),
+    import('../logger.js'),
+    import('../../open-store.js'),
+    import('../../create-engine.js'),
+  ])
+  const logger = createCliLogger(options.logLevel)
+  const interrupt = watchInterrupt(['SIGINT', 'SIGTERM'])
+  const letGo = keepAlive()
+  const store = await openStore(options.db, { createIfMissing: true })
+  if (store === null) throw new Error('unreachable: the database is created when missing')
+  try {
+    const worker = await createWorker({ db: store, actions, logger, concurrency: options.concurrency })
+    const off = worker.engine.events.onAny(eventPrinter(io))
+    io.out(
+      `worker running executions from ${describeDb(options.db)} (concurrency ${options.concurrency}); ` +
+        'Ctrl-C or SIGTERM stops it',
+    )
+    await Promise.race([
+      worker.done,
+      new Promise<void>((resolve) => {
+        if (interrupt.signal.aborted) resolve()
+        interrupt.signal.addEventListener('abort', () => resolve(), { once: true })
+      }),
+    ])
+    // Running attempts are aborted and stay resumable; leases are released so others take over at once.
+    await worker.stop()
+    off()
+    io.out(`worker stopped${interrupt.received === null ? '' : ` (${interrupt.received})`}`)
+    return interrupt.received === 'SIGINT' ? EXIT_CODE.interrupted : EXIT_CODE.ok
+  } finally {
+    await store.close()
+    interrupt.dispose()
+    letGo()
+  }
+}
+
+/** One plain line per event of any execution this worker runs, prefixed with the execution id. */
+function eventPrinter(io: Io): (event: TrellisEvent) => void {
+  const boards = new Map<string, StepBoard>()
+  return (event) => {
+    const id = event.execution_id
+    let board = boards.get(id)
+    if (board === undefined) boards.set(id, (board = new StepBoard(id, [])))
+    const line = board.apply(event)
+    if (line !== null) io.out(`${id}  ${line}`)
+    if (TERMINAL_EVENT_TYPES.has(event.type)) {
+      boards.delete(id)
+      const failure = event.type === 'execution.failed' ? `: ${event.data.error.code}: ${event.data.error.message}` : ''
+      io.out(`${id}  execution ${event.type.slice('execution.'.length)}${failure}`)
+    }
+  }
+}
