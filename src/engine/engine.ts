@@ -615,6 +615,8 @@ export class Engine {
               reject(new ResultTimeoutError(id, timeoutMs))
             })
     })
+    // The caller gets `ended` below; until then nobody holds it, and an early rejection must not count as unhandled.
+    ended.catch(() => {})
     this.#watch()
     // A waiter that asks after the end gets the answer at once (guarantee 7).
     const record = await this.store.findExecution(id)

@@ -287,6 +287,7 @@ class SqliteStore implements Store {
 
   /** One write transaction: this process's lock for the file, then `BEGIN IMMEDIATE` on the store's connection. */
   async #write<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    this.#assertOpen()
     try {
       return await this.#writeLock.lock.run(() =>
         this.#db.connection().execute(async (db) => {
@@ -321,10 +322,16 @@ class SqliteStore implements Store {
   }
 
   async #read<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    this.#assertOpen()
     try {
       return await fn(this.#db)
     } catch (error) {
       throw toStoreError(error, this.location, this.#busyTimeoutMs)
     }
+  }
+
+  /** A closed store answers with a clear error, before Kysely's destroyed driver is touched (it would leak a rejection). */
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreUnavailableError(`The store at ${this.location} is closed.`)
   }
 }
