@@ -19,12 +19,15 @@ const bases = readdirSync(fixtures)
 
 const started = Date.now()
 let slowest = 0
+let accepted = 0
 for (let i = 0; i < cases; i++) {
   const text = fuzzCase(bases, seed, i)
   const t0 = performance.now()
   let failure: string | null
   try {
-    failure = checkFuzzCase(text)
+    const outcome = checkFuzzCase(text)
+    failure = outcome.failure
+    if (outcome.accepted) accepted++
   } catch (error) {
     failure = `threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`
   }
@@ -35,4 +38,6 @@ for (let i = 0; i < cases; i++) {
   }
   if ((i + 1) % 10_000 === 0) console.log(`${i + 1} cases, ${Math.round((Date.now() - started) / 1000)}s`)
 }
-console.log(`${cases} cases passed (seed ${seed}) in ${Date.now() - started}ms; slowest case ${slowest.toFixed(1)}ms`)
+console.log(
+  `${cases} cases passed (seed ${seed}, ${accepted} accepted) in ${Date.now() - started}ms; slowest case ${slowest.toFixed(1)}ms`,
+)

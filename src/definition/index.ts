@@ -43,5 +43,4 @@ export {
 } from './graph.js'
 export { resolveInputs } from './inputs.js'
 export { isWorkflowPath } from './validate-step.js'
-export { workflowFileSchema } from './file-schema.js'
-export type { SourceMap } from './source-map.js'
+export { workflowJsonSchema } from './json-schema.js'

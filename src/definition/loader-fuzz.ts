@@ -230,10 +230,22 @@ const KNOWN = new Set(['core.echo', 'core.noop', 'core.fail'])
 /**
  * Loads one fuzz document and checks the loader's promises: nothing but a DefinitionError is thrown, it lists
  * at least one problem, every problem's location lies inside the text, and an accepted document is plain JSON
- * and also passes the file schema (the JSON Schema's source). Returns what went wrong, or null. Any other
- * error is rethrown as is, for the caller to fail on.
+ * and also passes the file schema (the JSON Schema's source). Returns what went wrong (null when nothing did)
+ * and whether the document was accepted. Any other error is rethrown as is, for the caller to fail on.
  */
-export function checkFuzzCase(text: string): string | null {
+export function checkFuzzCase(text: string): FuzzOutcome {
+  const failure = findFailure(text)
+  return typeof failure === 'boolean' ? { failure: null, accepted: failure } : { failure, accepted: false }
+}
+
+/** What {@link checkFuzzCase} found. */
+export interface FuzzOutcome {
+  readonly failure: string | null
+  readonly accepted: boolean
+}
+
+/** A broken promise, or whether the document was accepted. */
+function findFailure(text: string): string | boolean {
   const source = { text, file: 'fuzz.yaml' }
   let workflow: Workflow | null = null
   let problems: readonly Problem[] = []
@@ -259,8 +271,8 @@ export function checkFuzzCase(text: string): string | null {
   if (workflow !== null) {
     if (JSON.stringify(JSON.parse(JSON.stringify(workflow))) !== JSON.stringify(workflow))
       return 'model is not plain JSON'
-    const raw: unknown = parse(text, { maxAliasCount: -1 })
+    const raw: unknown = parse(text, { maxAliasCount: -1, uniqueKeys: false })
     if (!workflowFileSchema.safeParse(raw).success) return 'accepted by the loader but rejected by the file schema'
   }
-  return null
+  return workflow !== null
 }
