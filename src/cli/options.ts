@@ -15,12 +15,12 @@ export interface DbOptions extends CommonOptions {
 
 /** `--actions MODULE`, repeatable. */
 export interface ActionsOptions {
-  readonly actions: readonly string[]
+  readonly actions?: readonly string[]
 }
 
 /** `--input`, `--inputs`, `--id`, `--timeout`: how `run` and `start` name and feed an execution. */
 export interface StartOptions {
-  readonly input: readonly InputPair[]
+  readonly input?: readonly InputPair[]
   readonly inputs?: Record<string, unknown>
   readonly id?: string
   readonly timeout?: number
@@ -60,8 +60,7 @@ export function addActionsOption(command: Command): Command {
   return command.option(
     '--actions <module>',
     'load actions from a .ts, .mts, .js or .mjs module (repeatable)',
-    (value: string, previous: string[]) => [...previous, value],
-    [] as string[],
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
   )
 }
 
@@ -76,8 +75,7 @@ export function addStartOptions(command: Command): Command {
     .option(
       '--input <key=value>',
       'an input; the value is parsed as JSON when it is valid JSON, else taken as text (repeatable)',
-      (value: string, previous: InputPair[]) => [...previous, parseInputPair(value)],
-      [] as InputPair[],
+      (value: string, previous: InputPair[] | undefined) => [...(previous ?? []), parseInputPair(value)],
     )
     .option('--inputs <json>', 'inputs as a JSON object (--input wins for the same key)', parseInputsObject)
     .option(
@@ -95,7 +93,7 @@ export function addStartOptions(command: Command): Command {
 /** `--input` wins over `--inputs` for the same key (cli.md). */
 export function mergeInputs(options: StartOptions): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...options.inputs }
-  for (const { key, value } of options.input) merged[key] = value
+  for (const { key, value } of options.input ?? []) merged[key] = value
   return merged
 }
 

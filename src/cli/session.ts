@@ -8,7 +8,7 @@ import type { DbOptions } from './options.js'
 // `--help`, `--version`, usage errors and `validate` start fast.
 
 /** Loads every `--actions` module into a registry that already holds the built-ins. */
-export async function loadActions(modules: readonly string[]): Promise<ActionRegistry> {
+export async function loadActions(modules: readonly string[] = []): Promise<ActionRegistry> {
   const { createActionRegistry, loadActionModule } = await import('../actions/index.js')
   const registry = createActionRegistry()
   for (const module of modules) await loadActionModule(module, registry)

@@ -79,13 +79,13 @@ export class StepBoard {
           step.iterationsDone += 1
           step.detail = `${step.iterationsDone} iterations completed`
           const began = this.#iterationStarts.get(label) ?? null
-          return `step ${label} completed (${attemptsText(event.attempt ?? 1)}${durationText(began, at)})`
+          return `step ${label} completed${details(event.attempt ?? 1, began, at)}`
         }
         step.status = 'completed'
         step.endAt = at
         if (event.attempt !== null) step.attempts = Math.max(step.attempts, event.attempt)
         step.detail = null
-        return `step ${label} completed (${attemptsText(step.attempts)}${durationText(step.firstAt, at)})`
+        return `step ${label} completed${details(step.attempts, step.firstAt, at)}`
       }
       case 'step.retrying': {
         if (step === null) return null
@@ -181,6 +181,13 @@ export class StepBoard {
 /** `1 attempt`, `3 attempts`. */
 export function attemptsText(attempts: number): string {
   return `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`
+}
+
+/** ` (1 attempt, 12ms)`: attempts when there were any (sleep, wait and pause steps have none), duration when known. */
+function details(attempts: number, from: number | null, to: number): string {
+  const parts = attempts > 0 ? [attemptsText(attempts)] : []
+  if (from !== null) parts.push(formatDuration(Math.max(0, to - from)))
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`
 }
 
 /** `, 12ms` when both instants are known. */

@@ -1,6 +1,6 @@
 // Commands that act on executions: signal, resume, retry, pause, cancel, worker; exit codes 0, 1, 3, 5 and 6.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertBuilt, fixture, json, spawnTrellis, tempDir, trellis, waitForEvent } from './trellis.js'
+import { assertBuilt, fixture, json, spawnTrellis, tempDir, trellis, waitForEvent, waitForOutput } from './trellis.js'
 
 const temp = tempDir()
 const db = temp.db
@@ -89,13 +89,23 @@ describe('pause and cancel', () => {
     expect(json(resume).status).toBe('cancelled')
   })
 
-  it('pauses an execution; repeating it exits 0', async () => {
-    expect((await trellis(['start', fixture('approval.yaml'), '--id', 'p1', '--db', db])).code).toBe(0)
+  it('pauses an execution; repeating it exits 0; resume un-pauses it', async () => {
+    // run leaves it suspended on its wait (exit 4) with nobody holding it: pause is applied by the requester
+    const run = await trellis(['run', fixture('approval.yaml'), '--id', 'p1', '--timeout', '500ms', '--db', db])
+    expect(run.code).toBe(4)
     const pause = await trellis(['pause', 'p1', '--reason', 'lunch', '--db', db])
     expect(pause.stderr).toBe('')
     expect(pause.code).toBe(0)
+    expect(pause.stdout).toContain('trellis resume p1')
+    expect(json(await trellis(['status', 'p1', '--json', '--db', db])).status).toBe('paused')
     expect((await trellis(['pause', 'p1', '--db', db])).code).toBe(0)
-    expect((await trellis(['cancel', 'p1', '--db', db])).code).toBe(0)
+
+    const resume = await trellis(['resume', 'p1', '--timeout', '500ms', '--json', '--db', db])
+    expect(resume.code).toBe(4)
+    expect(json(resume).status).toBe('suspended')
+    const cancel = await trellis(['cancel', 'p1', '--db', db])
+    expect(cancel.code).toBe(0)
+    expect(json(await trellis(['status', 'p1', '--json', '--db', db])).status).toBe('cancelled')
   })
 
   it('run exits 3 when another process cancels the execution it runs; events --follow ends there too', async () => {
@@ -140,5 +150,14 @@ describe('worker', () => {
     expect(result.stdout).toMatch(/worker stopped/)
     const status = json(await trellis(['status', 'w1', '--json', '--db', db]))
     expect(status).toMatchObject({ status: 'completed', outputs: { greeting: 'hello wo!' } })
+  })
+
+  it('stops on Ctrl-C with exit 130', async () => {
+    const worker = spawnTrellis(['worker', '--db', db])
+    await waitForOutput(worker, /worker running executions/)
+    worker.child.kill('SIGINT')
+    const result = await worker.exited
+    expect(result.code).toBe(130)
+    expect(result.stdout).toMatch(/worker stopped \(SIGINT\)/)
   })
 })

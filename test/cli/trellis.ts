@@ -129,3 +129,12 @@ export async function waitForEvent(
     await store.close()
   }
 }
+
+/** Waits until a running process has printed something matching `pattern` on stdout. */
+export function waitForOutput(running: Running, pattern: RegExp, timeoutMs?: number): Promise<true> {
+  return waitFor(
+    `output matching ${pattern}`,
+    async () => (pattern.test(running.stdout()) ? true : undefined),
+    timeoutMs,
+  )
+}
