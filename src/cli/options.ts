@@ -32,7 +32,9 @@ export interface InputPair {
   readonly value: unknown
 }
 
+/** The levels `--log-level` accepts (pino's). */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+/** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** Adds `--verbose` and `--log-level`. */

@@ -18,6 +18,7 @@ export interface WireExecutionError extends WireError {
   readonly step: string | null
 }
 
+/** One `for_each` iteration: exactly the four keys cli.md shows. */
 export interface WireIteration {
   readonly index: number
   readonly status: string
@@ -25,6 +26,7 @@ export interface WireIteration {
   readonly output: unknown
 }
 
+/** One step of the execution object; `iterations` only for `for_each` steps. */
 export interface WireStep {
   readonly status: string
   readonly attempts: number
@@ -74,6 +76,7 @@ export interface WireEvent {
   readonly data: unknown
 }
 
+/** The execution object of cli.md from the API view. */
 export function toWireExecution(execution: Execution): WireExecution {
   const steps: Record<string, WireStep> = {}
   for (const [name, step] of Object.entries(execution.steps)) steps[name] = toWireStep(step)
@@ -117,6 +120,7 @@ function toWireIteration(iteration: IterationView): WireIteration {
   }
 }
 
+/** One `list --json` entry from a store summary (epoch ms become ISO-8601). */
 export function toWireSummary(summary: ExecutionSummary): WireSummary {
   return {
     id: summary.id,
@@ -129,6 +133,7 @@ export function toWireSummary(summary: ExecutionSummary): WireSummary {
   }
 }
 
+/** One `events --json` line: the event's own fields, in the documented order. */
 export function toWireEvent(event: TrellisEvent): WireEvent {
   return {
     seq: event.seq,
