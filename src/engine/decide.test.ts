@@ -431,3 +431,16 @@ describe('decide: recovery', () => {
     expect(sim.state.step('b').failures).toBe(0)
   })
 })
+
+describe('decide: pausing before the start', () => {
+  it('pauses a pending execution at once; resume starts it with execution.started', () => {
+    const sim = new Sim(testWorkflow({ a: {} }))
+    sim.feed({ kind: 'pause', reason: null })
+    expect(sim.state.status).toBe('paused')
+    expect(sim.types()).toEqual(['execution.paused'])
+    sim.feed({ kind: 'resume' })
+    expect(sim.types()).toEqual(['execution.paused', 'execution.resumed', 'execution.started', 'step.started'])
+    expect(sim.state.status).toBe('running')
+  })
+})
+

@@ -670,6 +670,14 @@ class Decider {
   private resume(): void {
     const s = this.state
     s.pauseRequested = null
+    if (s.status === 'paused' && s.startedAt === null) {
+      // Paused before it ever started: resuming starts it.
+      this.emit('execution.resumed', null, null, null, { from: 'paused' })
+      s.status = 'pending'
+      s.pausedReason = null
+      s.patch({ pausedReason: null })
+      return this.start()
+    }
     if (s.status === 'paused') {
       s.status = 'running'
       s.pausedReason = null
@@ -731,7 +739,12 @@ class Decider {
   /** After every input: pause, suspend, or end the execution when nothing can move any more. */
   private settle(): void {
     const s = this.state
-    if (isTerminalStatus(s.status) || s.status === 'pending') return
+    if (isTerminalStatus(s.status)) return
+    // A pending execution has no attempt to wait for: a pause takes effect at once.
+    if (s.status === 'pending') {
+      if (s.pauseRequested !== null) this.enterPaused(s.pauseRequested.reason)
+      return
+    }
     if (s.pauseRequested !== null) {
       if (s.inFlight.size === 0 && s.status !== 'paused') this.enterPaused(s.pauseRequested.reason)
       return
