@@ -158,7 +158,11 @@ export interface WorkflowBuilder<I extends Record<string, InputDeclaration>> {
     action: A,
     options?: RunStepOptions,
   ): StepHandle<N, A extends (...args: never[]) => infer R ? Awaited<R> : unknown>
-  /** Adds a `workflow` step: a registered workflow (by name or the workflow itself), or a file (`./child.yaml`). */
+  /**
+   * Adds a `workflow` step: a registered workflow by name; a workflow made by `defineWorkflow` (carried in
+   * `children` under its name, its action functions merged into this one's); or a file path (`./child.yaml`),
+   * kept as written: a builder has no file to resolve it against, so nothing loads it here.
+   */
   workflow<const N extends string>(name: N, workflow: string | Workflow, options?: RunStepOptions): StepHandle<N>
   /** Adds a `sleep` step: a durable timer. */
   sleep<const N extends string>(name: N, duration: Duration, options?: StepOptions): StepHandle<N, null>

@@ -145,9 +145,11 @@ describe('defineWorkflow', () => {
     ).toThrow(/steps\.a\.with\.when: not plain JSON/)
   })
 
-  it('names child workflows by name, by workflow, or by file path', () => {
+  it('names child workflows by name, by workflow (carried in children, with its action functions), or by file path', () => {
+    const inspect = (): string => 'looked'
     const child = defineWorkflow('child', {}, (w) => {
-      w.pause('check', 'look at it')
+      const look = w.action('look', inspect)
+      w.pause('check', 'look at it', { needs: [look] })
     })
     const parent = defineWorkflow('parent', {}, (w) => {
       const a = w.workflow('a', child, { with: {} })
@@ -157,6 +159,8 @@ describe('defineWorkflow', () => {
     expect(parent.steps.a).toMatchObject({ kind: 'workflow', workflow: 'child' })
     expect(parent.steps.b).toMatchObject({ workflow: 'billing', retry: { maxAttempts: 2 }, timeoutMs: 10_000 })
     expect(parent.steps.c).toMatchObject({ workflow: './child.yaml' })
+    expect(parent.children).toEqual({ child })
+    expect(workflowActions(parent)).toEqual(new Map([['child.look', inspect]]))
   })
 
   it('gives handles whose output is a template reading the step', () => {

@@ -124,7 +124,17 @@ export function defineWorkflow<const I extends Record<string, InputDeclaration> 
   const steps: Record<string, Record<string, unknown>> = {}
   const outputs: Record<string, TemplateValue> = { ...options.outputs }
   const actions = new Map<string, ActionFunction>()
+  const children = new Map<string, Workflow>()
   const problems: Problem[] = []
+
+  const addAction = (actionName: string, fn: ActionFunction, path: string): void => {
+    const known = actions.get(actionName)
+    if (known !== undefined && known !== fn) {
+      const message = `action "${actionName}" is given two different functions; give one of them another name`
+      problems.push({ path, message, loc: null })
+    }
+    actions.set(actionName, fn)
+  }
 
   const add = (
     step: string,
@@ -163,25 +173,32 @@ export function defineWorkflow<const I extends Record<string, InputDeclaration> 
       if (typeof action === 'function') {
         const own = (action as { actionName?: unknown }).actionName
         actionName = typeof own === 'string' && own !== '' ? own : `${name}.${step}`
-        const known = actions.get(actionName as string)
-        if (known !== undefined && known !== action) {
-          problems.push({
-            path: `steps.${step}.action`,
-            message: `action "${String(actionName)}" is given two different functions; give one of them another name`,
-            loc: null,
-          })
-        }
-        actions.set(actionName as string, action)
+        addAction(actionName as string, action, `steps.${step}.action`)
       }
       return add(step, 'action', { action: actionName }, stepOptions) as never
     },
-    workflow: (step, workflow, stepOptions) =>
-      add(
+    workflow: (step, workflow, stepOptions) => {
+      if (typeof workflow !== 'string') {
+        // Carried along so the definition is complete (the engine looks in `children` before its registry), with
+        // the action functions its own builder steps were given.
+        const known = children.get(workflow.name)
+        if (known !== undefined && known !== workflow) {
+          problems.push({
+            path: `steps.${step}.workflow`,
+            message: `two different workflows are named "${workflow.name}"`,
+            loc: null,
+          })
+        }
+        children.set(workflow.name, workflow)
+        for (const [actionName, fn] of workflowActions(workflow)) addAction(actionName, fn, `steps.${step}.workflow`)
+      }
+      return add(
         step,
         'workflow',
         { workflow: typeof workflow === 'string' ? workflow : workflow.name },
         stepOptions,
-      ) as never,
+      ) as never
+    },
     sleep: (step, duration: Duration, stepOptions?: StepOptions) =>
       add(step, 'sleep', { sleep: duration }, stepOptions) as never,
     wait: (step, waitOptions: WaitOptions) => {
@@ -227,7 +244,7 @@ export function defineWorkflow<const I extends Record<string, InputDeclaration> 
   const result = notJson === null ? validateDefinition(document) : { problems: [], workflow: null }
   const all = [...problems, ...result.problems.map((p) => ({ ...p, path: camelPath(p.path) }))]
   if (all.length > 0 || result.workflow === null) throw new DefinitionError(all, `workflow "${name}"`)
-  const workflow = { ...result.workflow }
+  const workflow = { ...result.workflow, children: Object.fromEntries(children) }
   Object.defineProperty(workflow, WORKFLOW_ACTIONS, {
     value: actions,
     enumerable: false,

@@ -56,6 +56,14 @@ describe('step graph', () => {
     ])
   })
 
+  it('orders wide graphs quickly', () => {
+    const steps: Record<string, { needs: string[] }> = {}
+    for (let i = 0; i < 20_000; i++) steps[`s${i}`] = { needs: i % 100 === 0 ? [] : [`s${i - (i % 100)}`] }
+    const order = topologicalOrder(graph(steps))
+    expect(order).toHaveLength(20_000)
+    expect(order.slice(0, 3)).toEqual(['s0', 's1', 's2'])
+  })
+
   it('refuses to order a graph with a cycle, naming it', () => {
     expect(() => topologicalOrder(graph({ a: { needs: ['b'] }, b: { needs: ['a'] } }))).toThrow(DefinitionError)
     expect(() => topologicalOrder(graph({ a: { needs: ['b'] }, b: { needs: ['a'] } }))).toThrow('cycle a -> b -> a')

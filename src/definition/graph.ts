@@ -150,12 +150,12 @@ export function topologicalOrder(workflow: Pick<Workflow, 'steps'>): string[] {
   const dependents = stepDependents(workflow)
   const waiting = new Map(names.map((name) => [name, 0]))
   for (const list of dependents.values()) for (const to of list) waiting.set(to, waiting.get(to)! + 1)
-  // Ready steps by file position; a sorted array is enough for workflow-sized graphs.
-  const ready = names.filter((name) => waiting.get(name) === 0).map((name) => position.get(name)!)
+  // Ready steps by file position, smallest first.
+  const ready = new MinHeap()
+  for (const name of names) if (waiting.get(name) === 0) ready.push(position.get(name)!)
   const order: string[] = []
-  while (ready.length > 0) {
-    ready.sort((a, b) => b - a)
-    const name = names[ready.pop()!]!
+  for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
+    const name = names[next]!
     order.push(name)
     for (const to of dependents.get(name) ?? []) {
       const left = waiting.get(to)! - 1
@@ -168,6 +168,42 @@ export function topologicalOrder(workflow: Pick<Workflow, 'steps'>): string[] {
     throw new DefinitionError([{ path: 'steps', message: `cycle ${cycle.join(' -> ')}`, loc: null }])
   }
   return order
+}
+
+/** A binary min-heap of numbers. */
+class MinHeap {
+  readonly #items: number[] = []
+
+  push(value: number): void {
+    const items = this.#items
+    items.push(value)
+    for (let i = items.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1
+      if (items[parent]! <= value) break
+      items[i] = items[parent]!
+      items[parent] = value
+      i = parent
+    }
+  }
+
+  pop(): number | undefined {
+    const items = this.#items
+    const top = items[0]
+    const last = items.pop()
+    if (top === undefined || last === undefined || items.length === 0) return top
+    items[0] = last
+    for (let i = 0; ;) {
+      const left = 2 * i + 1
+      const right = left + 1
+      let smallest = i
+      if (left < items.length && items[left]! < items[smallest]!) smallest = left
+      if (right < items.length && items[right]! < items[smallest]!) smallest = right
+      if (smallest === i) break
+      ;[items[i], items[smallest]] = [items[smallest]!, items[i]!]
+      i = smallest
+    }
+    return top
+  }
 }
 
 /**

@@ -49,6 +49,19 @@ describe('loadWorkflowFile', () => {
     ])
   })
 
+  it('reports JSON syntax errors in .json files as JSON, with their position', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trellis-json-'))
+    writeFileSync(join(dir, 'broken.json'), '{\n  "trellis": 1,\n  "name": "x",\n}\n')
+    const error = await rejection(join(dir, 'broken.json'))
+    expect(error.problems).toEqual([
+      {
+        path: '',
+        message: 'JSON: Expected double-quoted property name',
+        loc: { file: join(dir, 'broken.json'), line: 4, column: 1 },
+      },
+    ])
+  })
+
   it('reports a missing child file at the step that names it', async () => {
     const error = await rejection(fixture('missing-child.yaml'))
     expect(error.problems).toEqual([

@@ -10,7 +10,10 @@ import { readYaml } from './yaml-source.js'
 
 /** A workflow definition's text and where it came from. */
 export interface WorkflowSource {
-  /** YAML, or JSON (read as YAML 1.2, of which it is a subset, so problems get positions too). */
+  /**
+   * YAML, or JSON (read as YAML 1.2, of which it is a subset, so problems get positions too; a file named `.json`
+   * must also be valid JSON).
+   */
   readonly text: string
   /** The file name shown in problems and kept in `Workflow.file`; null when there is no file. */
   readonly file: string | null
@@ -30,8 +33,30 @@ interface Checked {
   readonly sourceMap: SourceMap
 }
 
+/**
+ * For `.json` files, JSON's own syntax check: JSON is read as YAML (for positions), but a JSON file with a
+ * syntax error should hear about JSON, not YAML. Null when the text is JSON, or the file is not a `.json` file.
+ */
+function jsonSyntaxProblem(source: WorkflowSource): Problem | null {
+  if (source.file === null || !/\.json$/i.test(source.file)) return null
+  try {
+    JSON.parse(source.text)
+    return null
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error
+    const offset = Number(/ at position (\d+)/.exec(error.message)?.[1] ?? source.text.length)
+    const before = source.text.slice(0, offset)
+    const line = before.split('\n').length
+    const column = offset - (before.lastIndexOf('\n') + 1) + 1
+    const message = error.message.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '')
+    return { path: '', message: `JSON: ${message}`, loc: { file: source.file, line, column } }
+  }
+}
+
 function check(source: WorkflowSource, options: LoadOptions): Checked {
   const read = readYaml(source.text, source.file)
+  const json = jsonSyntaxProblem(source)
+  if (json !== null) return { problems: [json], workflow: null, sourceMap: read.sourceMap }
   if (read.value === undefined || read.problems.length > 0) {
     // Syntax problems make the tree unreliable; checking its meaning would mostly add confusing problems.
     return { problems: read.problems, workflow: null, sourceMap: read.sourceMap }

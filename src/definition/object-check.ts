@@ -105,6 +105,12 @@ export function checkValue(problems: ProblemList, schema: z.ZodType, value: unkn
   return false
 }
 
+/** `unknown key "x" (did you mean "y"?)`; YAML merge keys get their own explanation. */
+export function unknownKeyMessage(key: string, candidates: readonly string[]): string {
+  if (key === '<<') return 'merge keys (<<) are not supported; write the keys out (aliases like *name work)'
+  return `unknown key "${key}"${didYouMean(key, candidates)}`
+}
+
 /** Options of {@link checkObject}. */
 export interface CheckObjectOptions {
   /** Keys the caller checks itself; skipped here. */
@@ -141,7 +147,7 @@ export function checkObject(
     if (options.handled?.has(key) === true) continue
     const keySchema = Object.hasOwn(shape, key) ? shape[key] : undefined
     if (keySchema === undefined) {
-      const message = options.unknownKey?.(key) ?? `unknown key "${key}"${didYouMean(key, suggestions)}`
+      const message = options.unknownKey?.(key) ?? unknownKeyMessage(key, suggestions)
       problems.add([...path, key], message, 'key')
       continue
     }

@@ -298,6 +298,12 @@ describe('YAML itself', () => {
     expect(workflow.steps.again).toMatchObject({ with: { x: 1 } })
   })
 
+  it('explains that YAML merge keys (<<) are not supported', () => {
+    expect(brief(problems(`${MINIMAL}\n    <<: { with: 1 }`))).toEqual([
+      'steps.greet["<<"] @ 6:5: merge keys (<<) are not supported; write the keys out (aliases like *name work)',
+    ])
+  })
+
   it('refuses a billion-laughs document instead of expanding it', () => {
     const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
     for (let i = 1; i < 9; i++) {

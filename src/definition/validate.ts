@@ -18,11 +18,11 @@ import {
   type StepSpec,
   type Workflow,
 } from './model.js'
-import { checkObject, checkValue } from './object-check.js'
+import { checkObject, checkValue, unknownKeyMessage } from './object-check.js'
 import { ProblemList } from './problem-list.js'
 import type { Problem } from './problems.js'
 import { NO_SOURCE_MAP, type SourceMap } from './source-map.js'
-import { closestMatch, didYouMean } from './suggest.js'
+import { closestMatch } from './suggest.js'
 import { checkTemplates, type DeclaredNames } from './template-check.js'
 import { checkStep, positiveDurationMs, readRetry, type ResolvedDefaults, type StepContext } from './validate-step.js'
 
@@ -170,7 +170,7 @@ export function validateDefinition(document: unknown, options: ValidateOptions =
         break
       }
       default:
-        problems.add([key], `unknown key "${key}"${didYouMean(key, TOP_KEYS)}`, 'key')
+        problems.add([key], unknownKeyMessage(key, TOP_KEYS), 'key')
     }
   }
 
