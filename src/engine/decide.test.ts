@@ -443,4 +443,3 @@ describe('decide: pausing before the start', () => {
     expect(sim.state.status).toBe('running')
   })
 })
-
