@@ -41,6 +41,7 @@ export async function createEngine(options: CreateEngineOptions = {}): Promise<E
     random: options.random,
     leaseMs: options.leaseMs,
     workflows: options.workflows,
+    ownsStore: typeof options.db !== 'object',
   })
 }
 

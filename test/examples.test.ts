@@ -46,6 +46,11 @@ describe('examples', () => {
     })
   }
 
+  it('hello.ts (the README TypeScript example) runs a builder workflow', async () => {
+    const { main } = await import('../examples/hello.js')
+    expect(await main()).toBe('Hello, Ada!')
+  })
+
   it('order-pipeline compensates with refund when the charge fails for good', async () => {
     const workflow = await loadWorkflowFile(join(EXAMPLES, 'order-pipeline.yaml'))
     const execution = await engine.run(workflow, { order_id: 'B2', charge_failures: 5 })

@@ -50,6 +50,8 @@ export interface EngineOptions {
   readonly leaseMs?: number
   /** Workflows to register at once. */
   readonly workflows?: readonly Workflow[]
+  /** Close the store with the engine (createEngine sets it for the store it opened). @default false */
+  readonly ownsStore?: boolean
 }
 
 /** Options of `engine.start`. */
@@ -98,6 +100,7 @@ export class Engine {
   #checking: Promise<void> | null = null
   #recheck = false
   #closed = false
+  readonly #ownsStore: boolean
   /** Set by a worker: parked executions are released so the worker's capacity serves running ones. */
   releaseParked = false
   /** Called when a runner stops holding an execution (workers use it to claim more). */
@@ -110,6 +113,7 @@ export class Engine {
     this.#random = options.random ?? Math.random
     this.logger = options.logger ?? silentLogger
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
+    this.#ownsStore = options.ownsStore ?? false
     if (!Number.isFinite(this.leaseMs) || this.leaseMs < 100) {
       throw new InvalidOptionError('leaseMs', `must be at least 100; got ${this.leaseMs}`)
     }
@@ -348,6 +352,7 @@ export class Engine {
     this.#unwatch?.()
     for (const waiters of this.#waiters.values()) for (const w of waiters) w.reject(new EngineClosedError())
     this.#waiters.clear()
+    if (this.#ownsStore) await this.store.close()
   }
 
   // --- holding executions --------------------------------------------------------------------------------
@@ -654,7 +659,9 @@ export class Engine {
   ): Promise<unknown> {
     if (command.spec.kind !== 'workflow') throw new Error('not a workflow step')
     const ref = command.spec.workflow
-    const child = parent.workflow.children[ref] ?? this.#workflows.get(ref)
+    const child = Object.hasOwn(parent.workflow.children, ref)
+      ? parent.workflow.children[ref]
+      : this.#workflows.get(ref)
     if (child === undefined) {
       throw Object.assign(new Error(`No workflow "${ref}" is registered.`), { code: 'NOT_FOUND', retryable: false })
     }
