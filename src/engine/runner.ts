@@ -148,11 +148,12 @@ export class ExecutionRunner {
           )
     let outcome: AttemptOutcome
     try {
-      const output = await raceAbort(this.#execute(command, controller.signal), controller.signal)
+      // typescript-api.md: an action that returns `undefined` gives `null`.
+      const output = (await raceAbort(this.#execute(command, controller.signal), controller.signal)) ?? null
       const bad = findNonJson(output)
       outcome =
         bad === null
-          ? { ok: true, output: output ?? null }
+          ? { ok: true, output }
           : {
               ok: false,
               error: { code: 'INVALID_OUTPUT', message: `The step's output is not JSON (at ${bad}).` },
