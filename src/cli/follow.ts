@@ -8,7 +8,6 @@ import { startProgress, type Progress } from './progress.js'
 import type { Session } from './session.js'
 import type { StepBoard } from './step-board.js'
 import { executionSummary } from './summary.js'
-import { toWireExecution } from './wire.js'
 
 /** How `run`, `resume` and `retry` follow an execution to its end in this process. */
 export interface FollowOptions {
@@ -38,6 +37,8 @@ export async function followExecution(options: FollowOptions): Promise<number> {
   const letGo = keepAlive()
   // The display starts once `begin` succeeded (a refused retry shows none); what was committed meanwhile is kept.
   const live = !options.json && io.isTTY ? (await import('./live-progress.js')).startLiveProgress : null
+  // The engine is loaded by now (the session opened it); imported here so `--help` and read commands start without it.
+  const { toWireExecution } = await import('../engine/index.js')
   const earlier: TrellisEvent[] = []
   const stopBuffering = session.engine.events.onAny((event) => void earlier.push(event))
   let progress: Progress | null = null
@@ -82,8 +83,8 @@ export async function followExecution(options: FollowOptions): Promise<number> {
 }
 
 /** Prints an execution that has already ended (resume of an ended execution) and returns its outcome's code. */
-export function printEnded(execution: Execution, io: Io, json: boolean): number {
-  if (json) io.json(toWireExecution(execution))
+export async function printEnded(execution: Execution, io: Io, json: boolean): Promise<number> {
+  if (json) io.json((await import('../engine/index.js')).toWireExecution(execution))
   else io.out(executionSummary(execution))
   return EXIT_CODE[outcomeOfStatus(execution.status)]
 }

@@ -7,4 +7,5 @@ export { decide, type AttemptOutcome, type Command, type Decision, type Decision
 export { ExecutionState } from './state.js'
 export { retryDelayMs } from './retry-delay.js'
 export { toExecutionView, type Execution, type StepView, type IterationView } from './view.js'
+export * from './wire.js'
 export * from './errors.js'

@@ -1,10 +1,11 @@
-import type { Execution, IterationView, StepView } from '../engine/index.js'
 import type { TrellisEvent } from '../events/index.js'
-import type { ExecutionSummary } from '../store/index.js'
+import type { ExecutionStatus, ExecutionSummary, StepStatus } from '../store/index.js'
+import type { Execution, IterationView, StepView } from './view.js'
 
 /**
- * The CLI's wire shapes (cli.md, "Machine output"): the one place where the API's camelCase becomes snake_case.
- * Each function lists its keys explicitly, in the documented order, so nothing undocumented leaks out.
+ * The wire shapes of cli.md ("Machine output"), shared by the CLI's `--json` and the HTTP API: the one place where
+ * the TypeScript API's camelCase becomes snake_case. Each function lists its keys explicitly, in the documented
+ * order, so nothing undocumented leaks out.
  */
 
 /** An error of a step or an iteration. */
@@ -21,14 +22,14 @@ export interface WireExecutionError extends WireError {
 /** One `for_each` iteration: exactly the four keys cli.md shows. */
 export interface WireIteration {
   readonly index: number
-  readonly status: string
+  readonly status: StepStatus
   readonly attempts: number
   readonly output: unknown
 }
 
 /** One step of the execution object; `iterations` only for `for_each` steps. */
 export interface WireStep {
-  readonly status: string
+  readonly status: StepStatus
   readonly attempts: number
   readonly output: unknown
   readonly error: WireError | null
@@ -41,7 +42,7 @@ export interface WireStep {
 export interface WireExecution {
   readonly id: string
   readonly workflow: string
-  readonly status: string
+  readonly status: ExecutionStatus
   readonly inputs: Readonly<Record<string, unknown>>
   readonly outputs: Readonly<Record<string, unknown>>
   readonly error: WireExecutionError | null
@@ -57,7 +58,7 @@ export interface WireExecution {
 export interface WireSummary {
   readonly id: string
   readonly workflow: string
-  readonly status: string
+  readonly status: ExecutionStatus
   readonly created_at: string
   readonly started_at: string | null
   readonly completed_at: string | null

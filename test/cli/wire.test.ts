@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { EXIT_CODE, outcomeOfError, outcomeOfStatus } from '../../src/cli/exit-codes.js'
 import { mergeInputs, parseInputPair } from '../../src/cli/options.js'
-import { toWireExecution, toWireSummary } from '../../src/cli/wire.js'
+import { toWireExecution, toWireSummary } from '../../src/engine/index.js'
 import type { Execution } from '../../src/engine/index.js'
 
 const execution: Execution = {

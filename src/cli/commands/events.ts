@@ -8,7 +8,6 @@ import { keepAlive, watchInterrupt } from '../interrupt.js'
 import type { Io } from '../io.js'
 import { addDbOption, addJsonOption, intArg, type DbOptions } from '../options.js'
 import { withStore } from '../session.js'
-import { toWireEvent } from '../wire.js'
 
 interface EventsOptions extends DbOptions {
   readonly json?: boolean
@@ -37,8 +36,10 @@ export function registerEvents(program: Command, cli: Cli): void {
 }
 
 async function printEvents(store: Store, id: string, options: EventsOptions, io: Io): Promise<number> {
+  // Loaded only for --json: read commands start without the engine's modules otherwise.
+  const toWireEvent = options.json === true ? (await import('../../engine/index.js')).toWireEvent : null
   const print = (event: TrellisEvent): void => {
-    if (options.json === true) io.json(toWireEvent(event))
+    if (toWireEvent !== null) io.json(toWireEvent(event))
     else io.out(eventLine(event))
   }
   let after = options.after ?? 0

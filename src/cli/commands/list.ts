@@ -6,7 +6,6 @@ import { EXIT_CODE } from '../exit-codes.js'
 import { addDbOption, addJsonOption, intArg, statusArg, type DbOptions } from '../options.js'
 import { withStore } from '../session.js'
 import { table } from '../status-view.js'
-import { toWireSummary } from '../wire.js'
 
 interface ListOptions extends DbOptions {
   readonly json?: boolean
@@ -36,8 +35,11 @@ export function registerList(program: Command, cli: Cli): void {
           limit: options.limit ?? 50,
         }),
     )
-    if (options.json === true) cli.io.json(summaries.map(toWireSummary))
-    else if (summaries.length > 0) cli.io.out(listTable(summaries))
+    if (options.json === true) {
+      // Loaded here: read commands start without the engine's modules unless they print wire JSON.
+      const { toWireSummary } = await import('../../engine/index.js')
+      cli.io.json(summaries.map(toWireSummary))
+    } else if (summaries.length > 0) cli.io.out(listTable(summaries))
     cli.exit(EXIT_CODE.ok)
   })
 }

@@ -13,7 +13,6 @@ import {
   type StartOptions,
 } from '../options.js'
 import { loadActions, openSession } from '../session.js'
-import { toWireExecution } from '../wire.js'
 
 interface StartCommandOptions extends DbOptions, ActionsOptions, StartOptions {
   readonly json?: boolean
@@ -41,8 +40,10 @@ async function start(file: string, options: StartCommandOptions, { io }: Cli): P
   if (session === null) throw new Error('unreachable: the database is created when missing')
   try {
     const record = await session.engine.create(workflow, inputs, options.id === undefined ? {} : { id: options.id })
-    if (options.json === true) io.json(toWireExecution(await session.engine.get(record.id)))
-    else io.out(record.id)
+    if (options.json === true) {
+      const { toWireExecution } = await import('../../engine/index.js')
+      io.json(toWireExecution(await session.engine.get(record.id)))
+    } else io.out(record.id)
     return EXIT_CODE.ok
   } finally {
     await session.close()

@@ -5,7 +5,6 @@ import { EXIT_CODE } from '../exit-codes.js'
 import { addDbOption, addJsonOption, type DbOptions } from '../options.js'
 import { withSession } from '../session.js'
 import { renderStatus } from '../status-view.js'
-import { toWireExecution } from '../wire.js'
 
 interface StatusOptions extends DbOptions {
   readonly json?: boolean
@@ -24,7 +23,7 @@ export function registerStatus(program: Command, cli: Cli): void {
     cli.exit(
       await withSession({ ...options, create: false }, notFound, async ({ engine }) => {
         const execution = await engine.get(id)
-        if (options.json === true) cli.io.json(toWireExecution(execution))
+        if (options.json === true) cli.io.json((await import('../../engine/index.js')).toWireExecution(execution))
         else cli.io.out(renderStatus(execution))
         return EXIT_CODE.ok
       }),
