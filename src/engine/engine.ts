@@ -298,7 +298,7 @@ export class Engine {
     const lease = await this.store.acquire(id, this.holder, this.clock.now(), this.leaseMs, isGoneHere)
     if (lease === undefined)
       throw new InvalidStateError(id, record.status, `Cannot retry execution ${id}: another process holds it.`)
-    const runner = await this.#runnerFor(id, lease)
+    const runner = await this.#runnerFor(id, lease, 'retry')
     await runner.dispatch({ kind: 'retry' })
     return this.#handle(id)
   }
@@ -365,13 +365,13 @@ export class Engine {
     await runner.dispatch({ kind: runner.state.status === 'pending' ? 'start' : first === 'start' ? 'recover' : first })
   }
 
-  async #runnerFor(id: string, lease: Lease): Promise<ExecutionRunner> {
+  async #runnerFor(id: string, lease: Lease, purpose: 'run' | 'retry' = 'run'): Promise<ExecutionRunner> {
     const loaded = await this.store.loadExecution(id)
     if (loaded === undefined) throw new ExecutionNotFoundError(id)
     const runner = new ExecutionRunner(this.#host, new ExecutionState(loaded), lease)
     this.#runners.set(id, runner)
-    if (isTerminalStatus(runner.state.status) && runner.state.status !== 'failed') {
-      // Nothing to run; hand it back at once.
+    // An ended execution has nothing to run (a failed one only for `retry`): hand it back at once.
+    if (isTerminalStatus(runner.state.status) && !(purpose === 'retry' && runner.state.status === 'failed')) {
       runner.stop()
       this.#runners.delete(id)
       await this.store.release(lease)

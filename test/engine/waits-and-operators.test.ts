@@ -115,6 +115,15 @@ describe('idempotent start', () => {
     await expect(t.engine.start(wf, { n: 2 }, { id: 'order-1' })).rejects.toBeInstanceOf(IdConflictError)
   })
 
+  it('starting again with the id of a failed execution answers with it at once, holding nothing', async () => {
+    const t = await testEngine()
+    const wf = testWorkflow({ a: { action: 'core.fail' } })
+    await (await t.engine.start(wf, {}, { id: 'failed-once' })).result()
+    const again = await t.engine.start(wf, {}, { id: 'failed-once' })
+    await expect(again.result()).resolves.toMatchObject({ status: 'failed' })
+    expect(t.engine.held).toBe(0)
+  })
+
   it('many concurrent starts of one id create one execution', async () => {
     const t = await testEngine()
     const wf = testWorkflow({ a: {} })
