@@ -31,6 +31,7 @@ import {
   ResultTimeoutError,
   UnknownWorkflowError,
 } from './errors.js'
+import { setLongTimer } from './long-timer.js'
 import { ExecutionRunner, type RunnerHost } from './runner.js'
 import { ExecutionState } from './state.js'
 import { toExecutionView, type Execution } from './view.js'
@@ -463,7 +464,7 @@ export class Engine {
     this.#timer = null
     if (next === null) return
     const at = next
-    const cancel = this.clock.setTimer(Math.max(0, at - this.clock.now()), () => {
+    const cancel = setLongTimer(this.clock, at - this.clock.now(), () => {
       this.#timer = null
       const now = this.clock.now()
       for (const runner of this.#runners.values()) {
@@ -614,7 +615,7 @@ export class Engine {
       const cancel =
         timeoutMs === undefined
           ? null
-          : this.clock.setTimer(timeoutMs, () => {
+          : setLongTimer(this.clock, timeoutMs, () => {
               set.delete(waiter)
               if (set.size === 0) this.#waiters.delete(id)
               reject(new ResultTimeoutError(id, timeoutMs))
