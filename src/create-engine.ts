@@ -1,6 +1,6 @@
 import { createActionRegistry, type ActionRegistry } from './actions/index.js'
 import type { Workflow } from './definition/index.js'
-import { Engine } from './engine/index.js'
+import { Engine, type RetentionOptions } from './engine/index.js'
 import { openStore } from './open-store.js'
 import type { Store } from './store/index.js'
 import type { Clock, Logger } from './util/index.js'
@@ -18,6 +18,11 @@ export interface CreateEngineOptions {
   /** @default 30_000 */
   readonly leaseMs?: number
   readonly workflows?: readonly Workflow[]
+  /**
+   * Periodic retention: every `everyMs` (default: `olderThanMs`, between 1 s and 1 h) delete the executions that
+   * ended more than `olderThanMs` ago, with their events, signals and children. @default none
+   */
+  readonly retention?: RetentionOptions
 }
 
 /**
@@ -33,16 +38,23 @@ export async function createEngine(options: CreateEngineOptions = {}): Promise<E
       ? options.db
       : await openStore(options.db, { clock: options.clock, createIfMissing: true })
   if (store === null) throw new Error('unreachable: createIfMissing')
-  return new Engine({
-    store,
-    actions: toRegistry(options.actions),
-    clock: options.clock,
-    logger: options.logger,
-    random: options.random,
-    leaseMs: options.leaseMs,
-    workflows: options.workflows,
-    ownsStore: typeof options.db !== 'object',
-  })
+  try {
+    return new Engine({
+      store,
+      actions: toRegistry(options.actions),
+      clock: options.clock,
+      logger: options.logger,
+      random: options.random,
+      leaseMs: options.leaseMs,
+      workflows: options.workflows,
+      ownsStore: typeof options.db !== 'object',
+      retention: options.retention,
+    })
+  } catch (error) {
+    // A bad option: do not leave the store this call opened behind.
+    if (typeof options.db !== 'object') await store.close()
+    throw error
+  }
 }
 
 /** An engine plus the claim loop of a worker: runs executions started elsewhere (detached). */

@@ -32,6 +32,7 @@ import {
   UnknownWorkflowError,
 } from './errors.js'
 import { setLongTimer } from './long-timer.js'
+import { startRetention, type Retention, type RetentionOptions } from './retention.js'
 import { ExecutionRunner, type RunnerHost } from './runner.js'
 import { ExecutionState } from './state.js'
 import { toExecutionView, type Execution } from './view.js'
@@ -51,6 +52,11 @@ export interface EngineOptions {
   readonly leaseMs?: number
   /** Workflows to register at once. */
   readonly workflows?: readonly Workflow[]
+  /**
+   * Deletes ended executions periodically (with their events, signals and children): every `everyMs`, those that
+   * ended more than `olderThanMs` ago. Its timer runs until `close()`. @default none (only `gc()` deletes)
+   */
+  readonly retention?: RetentionOptions
   /** Close the store with the engine (createEngine sets it for the store it opened). @default false */
   readonly ownsStore?: boolean
 }
@@ -102,6 +108,7 @@ export class Engine {
   #recheck = false
   #closed = false
   readonly #ownsStore: boolean
+  readonly #retention: Retention | null
   /** Set by a worker: parked executions are released so the worker's capacity serves running ones. */
   releaseParked = false
   /** Called when a runner stops holding an execution (workers use it to claim more). */
@@ -134,6 +141,7 @@ export class Engine {
       committed: (runner, events) => this.#committed(runner, events),
       detached: (runner, reason, error) => this.#detached(runner, reason, error),
     }
+    this.#retention = options.retention === undefined ? null : startRetention(this, options.retention)
   }
 
   /** Makes a workflow startable by name, and registers the action functions a builder workflow carries. */
@@ -343,6 +351,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    await this.#retention?.stop()
     const runners = [...this.#runners.values()]
     for (const runner of runners) runner.stop()
     await Promise.allSettled(runners.map((r) => r.idle()))

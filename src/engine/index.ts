@@ -6,6 +6,7 @@ export { Engine, isGoneHere, type EngineOptions, type ExecutionHandle, type Star
 export { decide, type AttemptOutcome, type Command, type Decision, type DecisionInput } from './decide.js'
 export { ExecutionState } from './state.js'
 export { retryDelayMs } from './retry-delay.js'
+export { type RetentionOptions } from './retention.js'
 export { toExecutionView, type Execution, type StepView, type IterationView } from './view.js'
 export * from './wire.js'
 export * from './errors.js'

@@ -1,15 +1,24 @@
 import type { Command } from 'commander'
 import { TERMINAL_EVENT_TYPES, type TrellisEvent } from '../../events/index.js'
+import { formatDuration } from '../../util/index.js'
 import type { Cli } from '../cli.js'
 import { EXIT_CODE } from '../exit-codes.js'
 import { keepAlive, watchInterrupt } from '../interrupt.js'
 import type { Io } from '../io.js'
-import { addActionsOption, addDbOption, intArg, type ActionsOptions, type DbOptions } from '../options.js'
+import {
+  addActionsOption,
+  addDbOption,
+  intArg,
+  parseDurationArg,
+  type ActionsOptions,
+  type DbOptions,
+} from '../options.js'
 import { loadActions } from '../session.js'
 import { StepBoard } from '../step-board.js'
 
 interface WorkerOptions extends DbOptions, ActionsOptions {
   readonly concurrency: number
+  readonly retention?: number
 }
 
 /** `trellis worker`: run executions from the store until stopped (Ctrl-C: exit 130; SIGTERM: exit 0). */
@@ -18,6 +27,11 @@ export function registerWorker(program: Command, cli: Cli): void {
     .command('worker')
     .description('run executions from the store (started ones, timers, signals) until stopped')
     .option('--concurrency <n>', 'most executions held at once', intArg(1), 10)
+    .option(
+      '--retention <duration>',
+      'also delete executions that ended longer ago than this (with their events), checking every hour at most',
+      parseDurationArg,
+    )
   addActionsOption(command)
   addDbOption(command)
   command.action(async (options: WorkerOptions) => cli.exit(await work(options, cli.io)))
@@ -36,10 +50,12 @@ async function work(options: WorkerOptions, io: Io): Promise<number> {
   const store = await openStore(options.db, { createIfMissing: true })
   if (store === null) throw new Error('unreachable: the database is created when missing')
   try {
-    const worker = await createWorker({ db: store, actions, logger, concurrency: options.concurrency })
+    const retention = options.retention === undefined ? undefined : { olderThanMs: options.retention }
+    const worker = await createWorker({ db: store, actions, logger, concurrency: options.concurrency, retention })
     const off = worker.engine.events.onAny(eventPrinter(io))
     io.out(
-      `worker running executions from ${describeDb(options.db)} (concurrency ${options.concurrency}); ` +
+      `worker running executions from ${describeDb(options.db)} (concurrency ${options.concurrency}` +
+        `${options.retention === undefined ? '' : `, deleting executions that ended over ${formatDuration(options.retention)} ago`}); ` +
         'Ctrl-C or SIGTERM stops it',
     )
     await Promise.race([
