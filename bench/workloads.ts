@@ -1,0 +1,149 @@
+/**
+ * The suite's tasks by id (the workloads of issue 6, W4 at two sizes, and the store's ceiling), with their full,
+ * warm-up and smoke sizes, and how each turns its outcome into a result row.
+ */
+import { emptyResult, peakRssMb, percentile, round, type BenchEngine, type BenchResult, type Mode } from './common.js'
+import { runW1, W1_FULL, type W1Params } from './w1-sequential.js'
+import { runW2, W2_FULL, type W2Params } from './w2-fan-in.js'
+import { runW3, W3_FULL, type W3Params } from './w3-wake.js'
+import { runW4, W4_100K, W4_10K, type W4Params } from './w4-for-each.js'
+import { runW5, W5_FULL, type W5Params } from './w5-signals.js'
+
+export type Size = 'full' | 'smoke'
+
+export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4-100k', 'W4-10k', 'W5'] as const
+export type WorkloadId = (typeof WORKLOAD_IDS)[number]
+
+export interface Workload {
+  readonly id: WorkloadId
+  readonly title: string
+  /** Why the workload cannot run in `mode`, or null when it can. */
+  notApplicable(mode: Mode): string | null
+  /** Runs the workload on a fresh engine (after a small warm-up at `full` size) and returns its row. */
+  run(bench: BenchEngine, size: Size): Promise<BenchResult>
+}
+
+const ms = (value: number | null): number | null => round(value, 3)
+
+function w1(): Workload {
+  const sizes: Record<Size | 'warmup', W1Params> = {
+    full: W1_FULL,
+    warmup: { executions: 20, inFlight: 20, steps: W1_FULL.steps },
+    smoke: { executions: 5, inFlight: 5, steps: W1_FULL.steps },
+  }
+  return {
+    id: 'W1',
+    title: '200 executions × 10 sequential steps, 20 in flight',
+    notApplicable: () => null,
+    async run(bench, size) {
+      if (size === 'full') await runW1(bench, sizes.warmup)
+      const outcome = await runW1(bench, sizes[size])
+      return {
+        ...emptyResult('W1', bench.mode),
+        steps_per_s: round(outcome.stepsPerS, 0),
+        wall_ms: ms(outcome.wallMs),
+        p50_ms: ms(percentile(outcome.latenciesMs, 50)),
+        p99_ms: ms(percentile(outcome.latenciesMs, 99)),
+        peak_rss_mb: round(peakRssMb(), 1),
+      }
+    },
+  }
+}
+
+function w2(): Workload {
+  const sizes: Record<Size | 'warmup', W2Params> = { full: W2_FULL, warmup: { parallel: 50 }, smoke: { parallel: 50 } }
+  return {
+    id: 'W2',
+    title: '1 execution: 1,000 parallel steps, then 1 that needs all',
+    notApplicable: () => null,
+    async run(bench, size) {
+      if (size === 'full') await runW2(bench, sizes.warmup)
+      const params = sizes[size]
+      const outcome = await runW2(bench, params)
+      return {
+        ...emptyResult('W2', bench.mode),
+        steps_per_s: round(((params.parallel + 1) * 1000) / outcome.wallMs, 0),
+        wall_ms: ms(outcome.wallMs),
+        peak_rss_mb: round(peakRssMb(), 1),
+      }
+    },
+  }
+}
+
+function w3(): Workload {
+  const sizes: Record<Size | 'warmup', W3Params> = {
+    full: W3_FULL,
+    warmup: { executions: 20 },
+    smoke: { executions: 5 },
+  }
+  return {
+    id: 'W3',
+    title: '200 executions of 1 step, one after another',
+    notApplicable: () => null,
+    async run(bench, size) {
+      if (size === 'full') await runW3(bench, sizes.warmup)
+      const outcome = await runW3(bench, sizes[size])
+      return {
+        ...emptyResult('W3', bench.mode),
+        wall_ms: ms(outcome.wallMs),
+        p50_ms: ms(percentile(outcome.latenciesMs, 50)),
+        p99_ms: ms(percentile(outcome.latenciesMs, 99)),
+        wake_p50_ms: ms(percentile(outcome.wakeMs, 50)),
+        wake_p99_ms: ms(percentile(outcome.wakeMs, 99)),
+        peak_rss_mb: round(peakRssMb(), 1),
+      }
+    },
+  }
+}
+
+function w4(id: 'W4-100k' | 'W4-10k', full: W4Params, smokeItems: number): Workload {
+  const sizes: Record<Size | 'warmup', W4Params> = {
+    full,
+    warmup: { items: 200, concurrency: full.concurrency },
+    smoke: { items: smokeItems, concurrency: full.concurrency },
+  }
+  return {
+    id,
+    title: `1 for_each over ${full.items.toLocaleString('en-US')} items, concurrency ${full.concurrency}`,
+    notApplicable: () => null,
+    async run(bench, size) {
+      if (size === 'full') await runW4(bench, sizes.warmup)
+      const params = sizes[size]
+      const outcome = await runW4(bench, params)
+      return {
+        ...emptyResult(id, bench.mode),
+        steps_per_s: round((params.items * 1000) / outcome.wallMs, 0),
+        wall_ms: ms(outcome.wallMs),
+        peak_rss_mb: round(peakRssMb(), 1),
+      }
+    },
+  }
+}
+
+function w5(): Workload {
+  const sizes: Record<Size | 'warmup', W5Params> = {
+    full: W5_FULL,
+    warmup: { executions: 3, gapMs: W5_FULL.gapMs },
+    smoke: { executions: 3, gapMs: W5_FULL.gapMs },
+  }
+  return {
+    id: 'W5',
+    title: '50 executions waiting on a signal sent by a second process',
+    notApplicable: (mode) => (mode === 'memory' ? 'a :memory: database cannot be opened by a second process' : null),
+    async run(bench, size) {
+      if (size === 'full') await runW5(bench, sizes.warmup)
+      const outcome = await runW5(bench, sizes[size])
+      return {
+        ...emptyResult('W5', bench.mode),
+        wall_ms: ms(outcome.wallMs),
+        p50_ms: ms(percentile(outcome.latenciesMs, 50)),
+        p99_ms: ms(percentile(outcome.latenciesMs, 99)),
+        peak_rss_mb: round(peakRssMb(), 1),
+      }
+    },
+  }
+}
+
+export const WORKLOADS: ReadonlyMap<WorkloadId, Workload> = new Map(
+  [w1(), w2(), w3(), w4('W4-100k', W4_100K, 1_000), w4('W4-10k', W4_10K, 200), w5()].map((w) => [w.id, w]),
+)
