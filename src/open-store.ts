@@ -20,6 +20,8 @@ export interface OpenStoreOptions {
   readonly synchronous?: 'NORMAL' | 'FULL' | undefined
   /** SQLite only; see SqliteStoreOptions. @default 5000 */
   readonly busyTimeoutMs?: number | undefined
+  /** PostgreSQL only: most connections in the pool; see PostgresStoreOptions. @default 10 */
+  readonly poolSize?: number | undefined
 }
 
 /** A parsed `--db` value. */
@@ -65,17 +67,16 @@ export function describeDb(db: string | undefined): string {
 
 /**
  * Opens the store a `--db` value names and migrates it. Returns `null` only with `createIfMissing: false`, when the
- * SQLite file does not exist (nothing is created, not even the `.trellis` directory).
+ * SQLite file does not exist (nothing is created, not even the `.trellis` directory). A PostgreSQL database always
+ * exists (`?schema=NAME` picks the schema, created when missing); its module, and `pg`, are loaded only then.
  *
- * @throws StoreUnavailableError when the database cannot be opened (PostgreSQL: not supported yet).
+ * @throws StoreUnavailableError when the database cannot be opened or the server cannot be reached.
  * @throws SchemaTooNewError when a newer Trellis migrated the database.
- * @throws InvalidOptionError for a `--db` value that names no database.
+ * @throws InvalidOptionError for a `--db` value that names no database, or a bad `?schema=`.
  */
 export async function openStore(db: string | undefined, options: OpenStoreOptions = {}): Promise<Store | null> {
   const target = parseDb(db)
-  if (target.kind === 'postgres') {
-    throw new StoreUnavailableError('PostgreSQL support arrives with the PostgreSQL store; use a SQLite path for now')
-  }
+  if (target.kind === 'postgres') return migrated(await openPostgres(target.url, options))
   const createIfMissing = options.createIfMissing ?? true
   const memory = target.path === ':memory:'
   if (!memory && !existsSync(target.path)) {
@@ -89,6 +90,22 @@ export async function openStore(db: string | undefined, options: OpenStoreOption
     busyTimeoutMs: options.busyTimeoutMs,
     fileMustExist: !createIfMissing && !memory,
   })
+  return migrated(store)
+}
+
+/** Opens a PostgreSQL store, importing its module (and with it `pg`) only now. */
+async function openPostgres(url: string, options: OpenStoreOptions): Promise<Store> {
+  const postgres = await import('./store/postgres/index.js').catch((error: unknown) => {
+    throw new StoreUnavailableError(
+      `Cannot load the PostgreSQL driver (${(error as Error).message}). Install the "pg" package next to trellis.`,
+      { cause: error },
+    )
+  })
+  return postgres.openPostgresStore({ url, clock: options.clock ?? systemClock, poolSize: options.poolSize })
+}
+
+/** The store, migrated; closed again when migrating fails. */
+async function migrated(store: Store): Promise<Store> {
   try {
     await store.migrate()
   } catch (error) {

@@ -1,10 +1,11 @@
 import type { ActionRegistry } from '../actions/index.js'
 import { Engine } from '../engine/index.js'
 import type { EventType, TrellisEvent } from '../events/index.js'
+import type { Store } from '../store/index.js'
 import { openSqliteStore } from '../store/sqlite/index.js'
 import type { Clock } from '../util/index.js'
 
-/** An engine on SQLite `:memory:` with a log of every event it commits. */
+/** An engine on a real store (SQLite `:memory:` unless given one) with a log of every event it commits. */
 export interface TestEngine {
   readonly engine: Engine
   /** Every committed event, in order. */
@@ -14,11 +15,29 @@ export interface TestEngine {
   close(): Promise<void>
 }
 
-/** Creates an engine for tests: real SQLite in memory, the clock you give (e.g. a FakeClock), random fixed at 0.5. */
-export async function createTestEngine(
-  options: { clock?: Clock; actions?: ActionRegistry; random?: () => number; leaseMs?: number; path?: string } = {},
-): Promise<TestEngine> {
-  const store = await openSqliteStore({ path: options.path ?? ':memory:', clock: options.clock })
+/** What `createTestEngine` accepts. */
+export interface TestEngineOptions {
+  clock?: Clock
+  actions?: ActionRegistry
+  /** @default () => 0.5 */
+  random?: () => number
+  leaseMs?: number
+  /** A SQLite file instead of `:memory:`. */
+  path?: string
+  /**
+   * The store to run on (any backend, e.g. a PostgreSQL store on a schema of the test's own), instead of opening a
+   * SQLite one. It is migrated here; the caller keeps it and closes it (`close()` closes only the engine).
+   */
+  store?: Store
+}
+
+/**
+ * Creates an engine for tests: a real store (SQLite `:memory:`, the `path` you give, or your `store`), the clock you
+ * give (e.g. a FakeClock), random fixed at 0.5.
+ */
+export async function createTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
+  const owned = options.store === undefined
+  const store = options.store ?? (await openSqliteStore({ path: options.path ?? ':memory:', clock: options.clock }))
   await store.migrate()
   const engine = new Engine({
     store,
@@ -49,7 +68,7 @@ export async function createTestEngine(
     },
     async close() {
       await engine.close()
-      await store.close()
+      if (owned) await store.close()
     },
   }
 }

@@ -3,6 +3,7 @@ import { createTestEngine, FakeClock, type TestEngine } from '../../src/testing/
 import { systemClock, type Clock } from '../../src/util/index.js'
 import { realSleep } from '../support/wait.js'
 import { testWorkflow } from '../support/workflow.js'
+import { backends } from '../support/postgres.js'
 
 /**
  * Regression: Node's setTimeout fires after 1 ms for any delay over 2^31-1 ms (about 24.8 days). Workflows wait
@@ -31,39 +32,41 @@ function countingClock(): Clock & { armed: number } {
   return clock
 }
 
-describe('timers longer than 24.8 days, on the real clock', () => {
-  it('an attempt with a 30-day timeout is not timed out at once', async () => {
-    const t = await createTestEngine()
-    open.push(t)
-    const wf = testWorkflow({ nap: { action: 'core.sleep', with: { duration: '50ms' }, timeoutMs: 30 * DAY } })
-    const execution = await t.engine.run(wf)
-    expect(execution.error).toBeNull()
-    expect(execution.status).toBe('completed')
-  })
+describe.each(backends)('on $name', (backend) => {
+  describe('timers longer than 24.8 days, on the real clock', () => {
+    it('an attempt with a 30-day timeout is not timed out at once', async () => {
+      const t = await createTestEngine({ store: await backend.open() })
+      open.push(t)
+      const wf = testWorkflow({ nap: { action: 'core.sleep', with: { duration: '50ms' }, timeoutMs: 30 * DAY } })
+      const execution = await t.engine.run(wf)
+      expect(execution.error).toBeNull()
+      expect(execution.status).toBe('completed')
+    })
 
-  it('a 30-day sleep arms one wake-up, not one per millisecond', async () => {
-    const clock = countingClock()
-    const t = await createTestEngine({ clock })
-    open.push(t)
-    const handle = await t.engine.start(testWorkflow({ nap: { sleep: '30d' } }))
-    await t.until('execution.suspended')
-    const armed = clock.armed
-    await realSleep(200)
-    expect(clock.armed - armed).toBeLessThanOrEqual(1)
-    const row = await t.engine.store.findExecution(handle.id)
-    expect(row?.status).toBe('suspended')
-  })
+    it('a 30-day sleep arms one wake-up, not one per millisecond', async () => {
+      const clock = countingClock()
+      const t = await createTestEngine({ clock, store: await backend.open(clock) })
+      open.push(t)
+      const handle = await t.engine.start(testWorkflow({ nap: { sleep: '30d' } }))
+      await t.until('execution.suspended')
+      const armed = clock.armed
+      await realSleep(200)
+      expect(clock.armed - armed).toBeLessThanOrEqual(1)
+      const row = await t.engine.store.findExecution(handle.id)
+      expect(row?.status).toBe('suspended')
+    })
 
-  it('on a fake clock, a 40-day sleep still ends exactly when due', async () => {
-    const clock = new FakeClock()
-    // A long lease, so the fake 40 days hold a few heartbeats rather than hundreds of thousands.
-    const t = await createTestEngine({ clock, leaseMs: 20 * DAY })
-    open.push(t)
-    const handle = await t.engine.start(testWorkflow({ nap: { sleep: '40d' } }))
-    await t.until('execution.suspended')
-    await clock.advance(40 * DAY - 1)
-    expect((await t.engine.get(handle.id)).status).toBe('suspended')
-    await clock.advance(1)
-    await expect(handle.result()).resolves.toMatchObject({ status: 'completed' })
+    it('on a fake clock, a 40-day sleep still ends exactly when due', async () => {
+      const clock = new FakeClock()
+      // A long lease, so the fake 40 days hold a few heartbeats rather than hundreds of thousands.
+      const t = await createTestEngine({ clock, leaseMs: 20 * DAY, store: await backend.open(clock) })
+      open.push(t)
+      const handle = await t.engine.start(testWorkflow({ nap: { sleep: '40d' } }))
+      await t.until('execution.suspended')
+      await clock.advance(40 * DAY - 1)
+      expect((await t.engine.get(handle.id)).status).toBe('suspended')
+      await clock.advance(1)
+      await expect(handle.result()).resolves.toMatchObject({ status: 'completed' })
+    })
   })
 })

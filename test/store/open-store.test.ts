@@ -95,10 +95,16 @@ describe('openStore', () => {
     }
   })
 
-  it('refuses PostgreSQL for now with StoreUnavailableError', async () => {
-    await expect(openStore('postgres://localhost/trellis')).rejects.toThrow(
-      new StoreUnavailableError('PostgreSQL support arrives with the PostgreSQL store; use a SQLite path for now'),
+  it('opens PostgreSQL URLs with the PostgreSQL store: an unreachable server is a StoreUnavailableError', async () => {
+    const error = await openStore('postgresql://me:secret@127.0.0.1:1/trellis?schema=demo').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StoreUnavailableError)
+    expect((error as Error).message).toMatch(
+      /^Cannot reach PostgreSQL at postgresql:\/\/me:\*\*\*@127\.0\.0\.1:1\/trellis\?schema=demo: /,
     )
+  })
+
+  it('refuses a PostgreSQL ?schema= that is not a plain identifier, before connecting', async () => {
+    await expect(openStore('postgres://127.0.0.1:1/trellis?schema=Robert%27);drop')).rejects.toThrow(InvalidOptionError)
   })
 
   it('throws SchemaTooNewError for a database from a newer Trellis', async () => {

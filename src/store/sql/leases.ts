@@ -113,16 +113,19 @@ export async function acquireIn(
   return takeLease(db, id, holder, now, leaseMs)
 }
 
+/** What `claimCandidatesQuery` selects per candidate: the lease columns and `created_at`. */
+export type ClaimCandidateRow = LeaseColumns & { created_at: number }
+
 /**
- * Executions with work, oldest first from the cursor `after`: `pending` and `running` ones, `suspended` ones whose
- * `wake_at` is due, and non-terminal ones with news (`inbox > seen_inbox`). With `heldToo` false only those with no
- * holder or an expired lease; with true also live-held ones, for the caller to filter with `isGone`.
+ * The query behind `selectClaimCandidates`, for a dialect to refine (PostgreSQL adds `FOR UPDATE SKIP LOCKED`, or
+ * narrows it to some holders): executions with work, oldest first from the cursor `after` (see
+ * `selectClaimCandidates`), with no limit.
  */
-export async function selectClaimCandidates(
+export function claimCandidatesQuery(
   db: Kysely<Database>,
-  options: { now: number; limit: number; heldToo: boolean; after?: { createdAt: number; id: string } | undefined },
-): Promise<ClaimCandidate[]> {
-  const { now, limit, heldToo, after } = options
+  options: { now: number; heldToo: boolean; after?: { createdAt: number; id: string } | undefined },
+) {
+  const { now, heldToo, after } = options
   let query = db
     .selectFrom('executions')
     .select([...LEASE_COLUMNS, 'created_at'])
@@ -138,8 +141,25 @@ export async function selectClaimCandidates(
   if (after !== undefined) {
     query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after.createdAt, after.id)))
   }
-  const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute()
-  return rows.map((row) => ({ ...leaseStateFromRow(row), createdAt: Number(row.created_at) }))
+  return query.orderBy('created_at').orderBy('id')
+}
+
+/** A candidate row as `ClaimCandidate`. */
+export function claimCandidateFromRow(row: ClaimCandidateRow): ClaimCandidate {
+  return { ...leaseStateFromRow(row), createdAt: Number(row.created_at) }
+}
+
+/**
+ * Executions with work, oldest first from the cursor `after`: `pending` and `running` ones, `suspended` ones whose
+ * `wake_at` is due, and non-terminal ones with news (`inbox > seen_inbox`). With `heldToo` false only those with no
+ * holder or an expired lease; with true also live-held ones, for the caller to filter with `isGone`.
+ */
+export async function selectClaimCandidates(
+  db: Kysely<Database>,
+  options: { now: number; limit: number; heldToo: boolean; after?: { createdAt: number; id: string } | undefined },
+): Promise<ClaimCandidate[]> {
+  const rows = await claimCandidatesQuery(db, options).limit(options.limit).execute()
+  return rows.map(claimCandidateFromRow)
 }
 
 /** Extends every lease `holderId` has to `now + leaseMs`; returns the ids it holds. */
