@@ -8,13 +8,22 @@ import { createTestEngine, type TestEngine } from '../src/testing/index.js'
 /** Every file in examples/ loads, validates against the real action registry, and runs to the expected end. */
 const EXAMPLES = resolve(import.meta.dirname, '../examples')
 
-const EXPECTED: Record<string, { inputs?: Record<string, unknown>; outputs: Record<string, unknown> }> = {
+/** `signals` are sent right after the start, before the execution reaches its waits (they are kept for them). */
+const EXPECTED: Record<
+  string,
+  { inputs?: Record<string, unknown>; signals?: [string, unknown][]; outputs: Record<string, unknown> }
+> = {
   'hello.yaml': { outputs: { greeting: 'Hello, world!', shouted: 'HELLO, WORLD!\n' } },
   'order-pipeline.yaml': {
     inputs: { order_id: 'A1' },
     outputs: { message: 'order A1 charged 20, packed 2 items', charged: true },
   },
   'data-sync.yaml': { outputs: { report: 'synced 4 records', first: { id: 1, name: 'ada!', position: 0 } } },
+  'approval.yaml': {
+    inputs: { change: 'v2.3 to production' },
+    signals: [['approval', { by: 'ann' }]],
+    outputs: { approved: true, result: 'v2.3 to production approved by ann' },
+  },
   'runbook.yaml': {
     outputs: { report: expect.stringMatching(/^disk at \d+% \(threshold 101%\), cleanup completed\n$/) },
   },
@@ -39,7 +48,9 @@ describe('examples', () => {
     it(`${file} runs to completion with the documented outputs`, async () => {
       const workflow = await loadWorkflowFile(join(EXAMPLES, file), { isKnownAction: (n) => engine.actions.has(n) })
       const expected = EXPECTED[file]!
-      const execution = await engine.run(workflow, expected.inputs ?? {})
+      const handle = await engine.start(workflow, expected.inputs ?? {})
+      for (const [topic, data] of expected.signals ?? []) await engine.signal(handle.id, topic, data)
+      const execution = await handle.result()
       expect(execution.error).toBeNull()
       expect(execution.status).toBe('completed')
       expect(execution.outputs).toEqual(expected.outputs)
