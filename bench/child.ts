@@ -3,9 +3,13 @@
  * `BENCH_RESULT <json>`, on stdout: `{ "result": row }` for a workload, `{ "ceiling": txn/s }` for the ceiling.
  * A workload that is still running after `--cap-s` seconds is stopped and reported with a note.
  *
+ * With `--profile-out FILE`, writes a CPU profile of the measured run (not the warm-up) to FILE.
+ *
  *   node --import tsx bench/child.ts <W1|W2|W3|W4-100k|W4-10k|W5|ceiling> <mode> [--size full|smoke] [--cap-s N]
+ *     [--profile-out FILE]
  */
-import { rmSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
 import { parseArgs } from 'node:util'
 import { measureSqliteCeiling } from './ceiling.js'
 import { RESULT_PREFIX, type ChildPayload } from './child-protocol.js'
@@ -19,7 +23,11 @@ function emit(payload: ChildPayload): void {
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { size: { type: 'string', default: 'full' }, 'cap-s': { type: 'string', default: '600' } },
+    options: {
+      size: { type: 'string', default: 'full' },
+      'cap-s': { type: 'string', default: '600' },
+      'profile-out': { type: 'string' },
+    },
   })
   const [task, modeArg] = positionals
   const mode = modeArg as Mode
@@ -55,10 +63,34 @@ async function main(): Promise<void> {
     void dropSchema(bench.schema).finally(() => process.exit(0))
   }, capS * 1000)
   try {
-    emit({ result: await workload.run(bench, size) })
+    if (size === 'full') await workload.warmup(bench)
+    const profile = values['profile-out'] === undefined ? null : await startProfile()
+    const result = await workload.measure(bench, size)
+    if (profile !== null) writeFileSync(values['profile-out']!, JSON.stringify(await profile.stop()))
+    emit({ result })
   } finally {
     clearTimeout(cap)
     await bench.close()
+  }
+}
+
+/** A CPU profile of this process from now on (after the warm-up), through the inspector; 100 µs sampling. */
+async function startProfile(): Promise<{ stop(): Promise<object> }> {
+  const session = new Session()
+  session.connect()
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((done, fail) =>
+      session.post(method, params, (error, result) => (error === null ? done(result) : fail(error))),
+    )
+  await post('Profiler.enable')
+  await post('Profiler.setSamplingInterval', { interval: 100 })
+  await post('Profiler.start')
+  return {
+    async stop() {
+      const { profile } = (await post('Profiler.stop')) as { profile: object }
+      session.disconnect()
+      return profile
+    },
   }
 }
 

@@ -7,12 +7,14 @@
  *   npm run bench -- --json                        # one JSON document on stdout, nothing else
  *   npm run bench -- --only W1,W3 --mode sqlite,memory --runs 5
  *   npm run bench -- --quick                       # one run, without W4 at 100,000 items
- *   npm run bench -- --only W1 --mode sqlite --runs 1 --profile prof   # children run with --cpu-prof
+ *   npm run bench -- --only W1 --mode sqlite --runs 1 --profile prof   # CPU profiles of the measured runs
+ *   npx tsx bench/profile-summary.ts prof/*.cpuprofile                 # their hot spots
  */
 import { spawn } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { cpus, loadavg } from 'node:os'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openStore } from '../src/open-store.js'
@@ -129,9 +131,12 @@ async function postgresUnavailable(): Promise<string | null> {
 }
 
 /** Runs one task in a fresh child process; rejects with its stderr when it fails. */
-function runChild(task: string, mode: Mode, options: Options): Promise<ChildPayload> {
-  const flags = options.profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', options.profileDir]
-  const args = [...flags, '--import', 'tsx', CHILD, task, mode, '--size', options.size, '--cap-s', String(options.capS)]
+function runChild(task: string, mode: Mode, run: number, options: Options): Promise<ChildPayload> {
+  const args = ['--import', 'tsx', CHILD, task, mode, '--size', options.size, '--cap-s', String(options.capS)]
+  if (options.profileDir !== null && task !== 'ceiling') {
+    mkdirSync(options.profileDir, { recursive: true })
+    args.push('--profile-out', join(options.profileDir, `${task}-${mode}-${run}.cpuprofile`))
+  }
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
@@ -199,7 +204,7 @@ async function main(): Promise<number> {
     for (const mode of ceilingModes) {
       log(`[run ${run}/${options.runs}] ceiling ${mode}`)
       try {
-        const payload = await runChild('ceiling', mode, options)
+        const payload = await runChild('ceiling', mode, run, options)
         if ('ceiling' in payload) ceilings.set(mode, [...(ceilings.get(mode) ?? []), payload.ceiling])
       } catch (error) {
         failures.push((error as Error).message)
@@ -217,7 +222,7 @@ async function main(): Promise<number> {
         }
         log(`[run ${run}/${options.runs}] ${id} ${mode}`)
         try {
-          const payload = await runChild(id, mode, options)
+          const payload = await runChild(id, mode, run, options)
           if ('result' in payload) runs.set(key, [...(runs.get(key) ?? []), payload.result])
         } catch (error) {
           failures.push((error as Error).message)

@@ -19,8 +19,10 @@ export interface Workload {
   readonly title: string
   /** Why the workload cannot run in `mode`, or null when it can. */
   notApplicable(mode: Mode): string | null
-  /** Runs the workload on a fresh engine (after a small warm-up at `full` size) and returns its row. */
-  run(bench: BenchEngine, size: Size): Promise<BenchResult>
+  /** Runs a small version of the workload first (at `full` size), so the measured run meets warm code. */
+  warmup(bench: BenchEngine): Promise<void>
+  /** Runs the workload and returns its row. */
+  measure(bench: BenchEngine, size: Size): Promise<BenchResult>
 }
 
 const ms = (value: number | null): number | null => round(value, 3)
@@ -35,8 +37,10 @@ function w1(): Workload {
     id: 'W1',
     title: '200 executions × 10 sequential steps, 20 in flight',
     notApplicable: () => null,
-    async run(bench, size) {
-      if (size === 'full') await runW1(bench, sizes.warmup)
+    async warmup(bench) {
+      await runW1(bench, sizes.warmup)
+    },
+    async measure(bench, size) {
       const outcome = await runW1(bench, sizes[size])
       return {
         ...emptyResult('W1', bench.mode),
@@ -56,8 +60,10 @@ function w2(): Workload {
     id: 'W2',
     title: '1 execution: 1,000 parallel steps, then 1 that needs all',
     notApplicable: () => null,
-    async run(bench, size) {
-      if (size === 'full') await runW2(bench, sizes.warmup)
+    async warmup(bench) {
+      await runW2(bench, sizes.warmup)
+    },
+    async measure(bench, size) {
       const params = sizes[size]
       const outcome = await runW2(bench, params)
       return {
@@ -80,8 +86,10 @@ function w3(): Workload {
     id: 'W3',
     title: '200 executions of 1 step, one after another',
     notApplicable: () => null,
-    async run(bench, size) {
-      if (size === 'full') await runW3(bench, sizes.warmup)
+    async warmup(bench) {
+      await runW3(bench, sizes.warmup)
+    },
+    async measure(bench, size) {
       const outcome = await runW3(bench, sizes[size])
       return {
         ...emptyResult('W3', bench.mode),
@@ -106,8 +114,10 @@ function w4(id: 'W4-100k' | 'W4-10k', full: W4Params, smokeItems: number): Workl
     id,
     title: `1 for_each over ${full.items.toLocaleString('en-US')} items, concurrency ${full.concurrency}`,
     notApplicable: () => null,
-    async run(bench, size) {
-      if (size === 'full') await runW4(bench, sizes.warmup)
+    async warmup(bench) {
+      await runW4(bench, sizes.warmup)
+    },
+    async measure(bench, size) {
       const params = sizes[size]
       const outcome = await runW4(bench, params)
       return {
@@ -130,8 +140,10 @@ function w5(): Workload {
     id: 'W5',
     title: '50 executions waiting on a signal sent by a second process',
     notApplicable: (mode) => (mode === 'memory' ? 'a :memory: database cannot be opened by a second process' : null),
-    async run(bench, size) {
-      if (size === 'full') await runW5(bench, sizes.warmup)
+    async warmup(bench) {
+      await runW5(bench, sizes.warmup)
+    },
+    async measure(bench, size) {
       const outcome = await runW5(bench, sizes[size])
       return {
         ...emptyResult('W5', bench.mode),
