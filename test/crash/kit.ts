@@ -69,6 +69,16 @@ export async function waitForEvent(
   }
 }
 
+/** Polls until the marks file holds `mark` (the attempt really runs, not only its `step.started`). */
+export async function waitForMark(file: string, mark: string, proc: TrellisProcess, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!readMarks(file).includes(mark)) {
+    if (proc.child.exitCode !== null) throw new Error(`the process exited before the mark ${mark}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the mark ${mark} in ${file}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 /** SIGKILL: the process gets no chance to clean up (no lease release, no last write). */
 export async function kill(proc: TrellisProcess): Promise<void> {
   proc.child.kill('SIGKILL')
