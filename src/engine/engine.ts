@@ -31,7 +31,6 @@ import {
   ResultTimeoutError,
   UnknownWorkflowError,
 } from './errors.js'
-import { setLongTimer } from './long-timer.js'
 import { startRetention, type Retention, type RetentionOptions } from './retention.js'
 import { ExecutionRunner, type RunnerHost } from './runner.js'
 import { ExecutionState } from './state.js'
@@ -473,7 +472,7 @@ export class Engine {
     this.#timer = null
     if (next === null) return
     const at = next
-    const cancel = setLongTimer(this.clock, at - this.clock.now(), () => {
+    const cancel = this.clock.setTimer(at - this.clock.now(), () => {
       this.#timer = null
       const now = this.clock.now()
       for (const runner of this.#runners.values()) {
@@ -624,7 +623,7 @@ export class Engine {
       const cancel =
         timeoutMs === undefined
           ? null
-          : setLongTimer(this.clock, timeoutMs, () => {
+          : this.clock.setTimer(timeoutMs, () => {
               set.delete(waiter)
               if (set.size === 0) this.#waiters.delete(id)
               reject(new ResultTimeoutError(id, timeoutMs))

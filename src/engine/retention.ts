@@ -1,5 +1,4 @@
 import { InvalidOptionError, type Clock, type Logger } from '../util/index.js'
-import { setLongTimer } from './long-timer.js'
 
 /** Periodic retention (execution-model.md guarantee 9), as `EngineOptions.retention`. */
 export interface RetentionOptions {
@@ -54,10 +53,10 @@ export function startRetention(
       )
       .finally(() => {
         running = null
-        if (!stopped) cancel = setLongTimer(host.clock, everyMs, pass)
+        if (!stopped) cancel = host.clock.setTimer(everyMs, pass)
       })
   }
-  cancel = setLongTimer(host.clock, 0, pass)
+  cancel = host.clock.setTimer(0, pass)
   return {
     async stop() {
       stopped = true

@@ -4,7 +4,6 @@ import type { EventBus, TrellisEvent } from '../events/index.js'
 import { LeaseLostError, isTerminalStatus, type Lease, type Store } from '../store/index.js'
 import { errorInfoOf, findNonJson, type Clock, type ErrorInfo, type Logger } from '../util/index.js'
 import { decide, type AttemptOutcome, type Command, type DecisionInput } from './decide.js'
-import { setLongTimer } from './long-timer.js'
 import type { ExecutionState } from './state.js'
 
 /** What a runner needs from the engine that owns it. */
@@ -144,7 +143,7 @@ export class ExecutionRunner {
     const cancelTimer =
       command.timeoutMs === null
         ? null
-        : setLongTimer(host.clock, command.timeoutMs, () =>
+        : host.clock.setTimer(command.timeoutMs, () =>
             controller.abort({ code: 'TIMEOUT', message: `The attempt timed out after ${command.timeoutMs}ms.` }),
           )
     let outcome: AttemptOutcome
