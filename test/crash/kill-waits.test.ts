@@ -85,8 +85,8 @@ describe.concurrent('SIGKILL, then resume or a worker', () => {
       const wakeAt = Date.parse(readEvents(db, 's1').find((e) => e.type === 'step.waiting')!.data.wake_at as string)
       expect(wakeAt - waiting.at).toBeGreaterThan(2_900)
 
-      // Let part of the sleep pass while no process runs the execution.
-      await new Promise((r) => setTimeout(r, 200))
+      // Let a third of the sleep pass while no process runs the execution.
+      await new Promise((r) => setTimeout(r, 1_000))
       const resumed = resume('s1', db, env)
       const notYet = await attachedAfter(db, 's1', resumed)
       const execution = await finished(resumed)
@@ -96,10 +96,10 @@ describe.concurrent('SIGKILL, then resume or a worker', () => {
       expectSoundLog(events)
       const napDone = events.find((e) => e.type === 'step.completed' && e.step === 'nap')!
       expect(napDone.at).toBeGreaterThanOrEqual(wakeAt)
-      // Restarted from zero it would end 3 s after the resumed process attached; it ends at the time set before the
-      // crash (or at once, when that passed while the process was starting: on a loaded machine).
+      // Restarted from zero it could not end before 3 s after the resumed process attached (after `notYet`); kept,
+      // it ends at the time set before the crash, at least 1 s earlier than that (no stopwatch bound beyond it).
+      expect(wakeAt).toBeLessThanOrEqual(notYet + 2_000)
       expect(napDone.at).toBeLessThan(notYet + 3_000)
-      if (notYet + 100 < wakeAt) expect(napDone.at).toBeLessThan(wakeAt + 500)
       expect(shape(events)).toEqual([
         'execution.started',
         'step.started before #1',
