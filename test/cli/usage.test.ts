@@ -65,10 +65,12 @@ describe.concurrent('trellis: version, help and usage errors', () => {
     expect(existsSync(join(temp.dir, '.trellis'))).toBe(false)
   })
 
-  it('refuses serve with a clear message (exit 2)', async () => {
-    const result = await trellis(['serve', '--port', '8080'])
+  it('refuses serve on a host other than loopback without a token (exit 2), creating nothing', async () => {
+    const db = join(temp.dir, 'serve.db')
+    const result = await trellis(['serve', '--host', '0.0.0.0', '--port', '0', '--db', db], { cwd: temp.dir })
     expect(result.code).toBe(2)
-    expect(result.stderr).toMatch(/not available yet/)
+    expect(result.stderr).toMatch(/without a token/)
+    expect(existsSync(db)).toBe(false)
   })
 })
 
