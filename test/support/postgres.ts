@@ -96,7 +96,7 @@ export function schemaForCurrentTest(): string {
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 12)
   const schema = `t_${hash}_${randomBytes(4).toString('hex')}`
   onTestFinished(async () => {
-    await adminQuery(`drop schema if exists ${schema} cascade`)
+    if (postgres.available) await adminQuery(`drop schema if exists ${schema} cascade`)
   })
   return schema
 }

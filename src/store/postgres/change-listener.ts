@@ -32,18 +32,11 @@ export class ChangeListener {
   #poll: NodeJS.Timeout | undefined
   #reconnect: NodeJS.Timeout | undefined
   #reconnectMs = FIRST_RECONNECT_MS
-  /** The LISTEN of `#client` is in place. */
-  #ready = false
   #firing = false
   #closed = false
 
   constructor(options: ChangeListenerOptions) {
     this.#options = options
-  }
-
-  /** True while the LISTEN connection is up (for tests and diagnostics). */
-  get listening(): boolean {
-    return this.#client !== undefined && this.#ready
   }
 
   /** Adds a listener; returns its unsubscribe function. */
@@ -79,7 +72,6 @@ export class ChangeListener {
     this.#reconnect = undefined
     const client = this.#client
     this.#client = undefined
-    this.#ready = false
     if (client !== undefined) void client.end().catch(() => {})
   }
 
@@ -88,7 +80,6 @@ export class ChangeListener {
     if (this.#closed || this.#listeners.size === 0 || this.#client !== undefined) return
     const client = this.#options.createClient()
     this.#client = client
-    this.#ready = false
     client.on('notification', (message) => {
       if (message.channel !== this.#options.channel) return
       const origin = message.payload?.split(' ', 1)[0]
@@ -104,7 +95,6 @@ export class ChangeListener {
       return
     }
     if (this.#client !== client) return // stopped meanwhile
-    this.#ready = true
     this.#reconnectMs = FIRST_RECONNECT_MS
     this.#fire() // whatever was committed before the LISTEN took effect
   }
@@ -113,7 +103,6 @@ export class ChangeListener {
   #lost(client: pg.Client): void {
     if (this.#client !== client) return
     this.#client = undefined
-    this.#ready = false
     void client.end().catch(() => {})
     if (this.#closed || this.#listeners.size === 0) return
     this.#fire() // notifications may be lost while it is down: let listeners look now, the poll goes on

@@ -27,7 +27,10 @@ export interface PostgresStoreOptions {
 export interface ResolvedPostgresStoreOptions {
   /** The URL `pg` connects with: the one given, without `schema` (and without `options`, merged below). */
   readonly connectionString: string
-  /** The libpq `options` startup parameter: the URL's own, plus `-c search_path=SCHEMA`. */
+  /**
+   * The libpq `options` startup parameter: `idle_in_transaction_session_timeout`, the URL's own options (which may
+   * change it), then `-c search_path=SCHEMA`.
+   */
   readonly startupOptions: string
   readonly schema: string
   /** The LISTEN/NOTIFY channel of this schema. */
@@ -44,6 +47,14 @@ export const DEFAULT_SCHEMA = 'public'
 export const DEFAULT_POOL_SIZE = 10
 export const DEFAULT_CHANGE_POLL_MS = 1_000
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+
+/**
+ * How long a connection may sit in an open transaction without sending anything before the server ends it. No
+ * transaction of a store waits on anything but the server (no I/O happens inside one), so a transaction idle that
+ * long belongs to a stopped or hung process (SIGSTOP, a VM pause): its row locks must not block the process that
+ * takes its executions over after the lease expires (30 s by default).
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000
 
 /** PostgreSQL's identifier limit (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER_BYTES = 63
@@ -118,7 +129,13 @@ export function resolvePostgresStoreOptions(options: PostgresStoreOptions): Reso
 
   return Object.freeze({
     connectionString,
-    startupOptions: [own, `-c search_path=${schema}`].filter((part) => part !== null && part !== '').join(' '),
+    startupOptions: [
+      `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+      own,
+      `-c search_path=${schema}`,
+    ]
+      .filter((part) => part !== null && part !== '')
+      .join(' '),
     schema,
     channel: channelFor(schema),
     location: printable.toString(),
