@@ -261,6 +261,7 @@ export interface ApiRegisterWorkflowRequest {
 export type ApiErrorCode =
   | 'BAD_REQUEST' // 400: a body or query parameter does not fit the route's schema (see `issues`)
   | 'UNAUTHORIZED' // 401: missing or wrong bearer token
+  | 'FORBIDDEN' // 403: a cross-site request, or a Host this server does not answer to
   | 'NOT_FOUND' // 404: no such execution, workflow or route
   | 'PAYLOAD_TOO_LARGE' // 413: body over 1 MB
   | 'UNSUPPORTED_MEDIA_TYPE' // 415

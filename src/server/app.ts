@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs'
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type Next } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { loadWorkflow, type Workflow } from '../definition/index.js'
 import { ExecutionNotFoundError, toWireEvent, toWireExecution, toWireSummary, type Engine } from '../engine/index.js'
 import { silentLogger, type Logger } from '../util/index.js'
 import type { ApiEvent, ApiEventPage, ApiExecutionPage, ApiHealth } from './api-types.js'
-import { TokenCheck } from './auth.js'
+import { crossSiteProblem, hostName, TokenCheck } from './auth.js'
 import { errorResponse, handleError, HttpError } from './errors.js'
 import { AllEventsFeed } from './event-feed.js'
 import { EngineMetrics } from './metrics.js'
@@ -55,6 +55,12 @@ export interface AppOptions {
   readonly startMode?: 'attached' | 'detached'
   /** @default MAX_BODY_BYTES */
   readonly maxBodyBytes?: number
+  /**
+   * Host names (`Host` header) this server answers to; null for any. A server bound to loopback should answer only
+   * to loopback names, or a web page could reach it through DNS rebinding. `startServer` sets it.
+   * @default null
+   */
+  readonly allowedHosts?: readonly string[] | null
 }
 
 /** The Hono app plus what it holds open. */
@@ -112,6 +118,24 @@ export function createApp(options: AppOptions): TrellisApp {
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
       'request',
     )
+  })
+
+  // Browsers: no page of another site may change anything here, and no other host name may reach a loopback server.
+  const allowedHosts =
+    options.allowedHosts === undefined || options.allowedHosts === null ? null : new Set(options.allowedHosts)
+  app.use('*', async (c: Context, next: Next) => {
+    const host = c.req.header('host')
+    if (allowedHosts !== null && (host === undefined || !allowedHosts.has(hostName(host)))) {
+      return errorResponse(c, 'FORBIDDEN', `This server does not answer to the host name "${host ?? ''}".`)
+    }
+    const problem = crossSiteProblem({
+      method: c.req.method,
+      host,
+      origin: c.req.header('origin'),
+      fetchSite: c.req.header('sec-fetch-site'),
+    })
+    if (problem !== null) return errorResponse(c, 'FORBIDDEN', problem)
+    return next()
   })
 
   app.use(

@@ -39,6 +39,43 @@ export function isLoopbackHost(host: string): boolean {
   return false
 }
 
+/** The host names a loopback-bound server answers to (anything else in `Host` is a DNS-rebinding attempt). */
+export const LOOPBACK_NAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]']
+
+/** The host name of a `Host` header (`example.com:7420` → `example.com`, `[::1]:80` → `[::1]`), lower case. */
+export function hostName(header: string): string {
+  const h = header.trim().toLowerCase()
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1)
+  const colon = h.lastIndexOf(':')
+  return colon === -1 ? h : h.slice(0, colon)
+}
+
+/**
+ * Why a request must be refused as cross-site, or null. A browser page of another site can send a "simple" POST
+ * (a form, `text/plain`) to a server on this machine without asking; the browser marks it with `Origin` and
+ * `Sec-Fetch-Site`, so a state-changing request from another origin is refused whatever its content type.
+ */
+export function crossSiteProblem(request: {
+  method: string
+  host: string | undefined
+  origin: string | undefined
+  fetchSite: string | undefined
+}): string | null {
+  if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return null
+  if (request.fetchSite === 'cross-site' || request.fetchSite === 'same-site') {
+    return 'Refusing a request that a page of another site sent (Sec-Fetch-Site).'
+  }
+  if (request.origin === undefined) return null // not a browser (curl, a program)
+  let originHost: string | null = null
+  try {
+    originHost = request.origin === 'null' ? null : new URL(request.origin).host.toLowerCase()
+  } catch {
+    originHost = null
+  }
+  if (originHost !== null && originHost === (request.host ?? '').trim().toLowerCase()) return null
+  return `Refusing a request from origin ${request.origin}: only pages of this server may change things.`
+}
+
 /** Refuses a binding that others can reach without a token. Returns the message, or null when it is fine. */
 export function bindingProblem(host: string, token: string | undefined): string | null {
   if (isLoopbackHost(host)) return null

@@ -10,7 +10,7 @@
  */
 export { createApp, MAX_BODY_BYTES, type AppOptions, type TrellisApp } from './app.js'
 export { startServer, DEFAULT_HOST, type RunningServer, type ServerOptions } from './start.js'
-export { bindingProblem, isLoopbackHost, TokenCheck } from './auth.js'
+export { bindingProblem, crossSiteProblem, isLoopbackHost, LOOPBACK_NAMES, TokenCheck } from './auth.js'
 export { STATUS_BY_CODE, HttpError } from './errors.js'
 export { EngineMetrics, DURATION_BUCKETS } from './metrics.js'
 export { EngineTracing, logEvents, SPAN_ATTRIBUTES, TRACER_NAME } from './telemetry.js'

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { InvalidOptionError } from '../util/index.js'
 import { createApp, type AppOptions, type TrellisApp } from './app.js'
-import { bindingProblem } from './auth.js'
+import { bindingProblem, isLoopbackHost, LOOPBACK_NAMES } from './auth.js'
 
 /** What {@link startServer} needs: the app's options plus where to listen. */
 export interface ServerOptions extends AppOptions {
@@ -36,7 +36,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? DEFAULT_HOST
   const problem = bindingProblem(host, options.token)
   if (problem !== null) throw new InvalidOptionError(options.token === undefined ? '--host' : '--token', problem)
-  const app = createApp(options)
+  const app = createApp({
+    ...options,
+    allowedHosts:
+      options.allowedHosts !== undefined ? options.allowedHosts : isLoopbackHost(host) ? LOOPBACK_NAMES : null,
+  })
   let server: ServerType | undefined
   try {
     server = await new Promise<ServerType>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto'
+import { request } from 'node:http'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { bindingProblem, isLoopbackHost, startServer, TokenCheck } from '../../src/server/index.js'
 import { createTestEngine } from '../../src/testing/index.js'
@@ -105,6 +106,75 @@ describe('with a token', () => {
     expect(lines.join('\n')).not.toContain(TOKEN)
   })
 })
+
+describe('browsers', () => {
+  it('refuses state changes a page of another site sends (CSRF), whatever the content type', async () => {
+    const s = await createTestServer()
+    open.push(s)
+    const yaml = 'trellis: 1\nname: evil\nsteps:\n  a: { action: shell, with: { command: "true" } }\n'
+    // A form or text/plain POST needs no preflight: the browser sends it, marked with Origin and Sec-Fetch-Site.
+    const forged = await s.app.request('/api/workflows', {
+      method: 'POST',
+      body: yaml,
+      headers: { 'content-type': 'text/plain', origin: 'https://evil.example', host: '127.0.0.1:7420' },
+    })
+    expect(forged.status).toBe(403)
+    expect(await body(forged)).toEqual({
+      error: { code: 'FORBIDDEN', message: expect.stringContaining('evil.example') },
+    })
+    const marked = await s.app.request(
+      '/api/executions/x/cancel',
+      post({}, { 'sec-fetch-site': 'cross-site', host: '127.0.0.1:7420' }),
+    )
+    expect(marked.status).toBe(403)
+    expect((await s.app.request('/api/workflows/evil')).status).toBe(404)
+    // The UI's own pages (same origin), and programs that send no Origin, are fine.
+    const own = await s.app.request(
+      '/api/executions',
+      post(
+        { workflow: 'hello' },
+        { origin: 'http://127.0.0.1:7420', host: '127.0.0.1:7420', 'sec-fetch-site': 'same-origin' },
+      ),
+    )
+    expect(own.status).toBe(201)
+    expect((await s.app.request('/api/executions', post({ workflow: 'hello' }))).status).toBe(201)
+    // Reading is not refused (the browser keeps another site from seeing the answer).
+    expect((await s.app.request('/api/executions', { headers: { origin: 'https://evil.example' } })).status).toBe(200)
+  })
+
+  it('answers only to loopback host names when bound to loopback (DNS rebinding)', async () => {
+    const s = await createTestServer({ allowedHosts: ['localhost', '127.0.0.1', '[::1]'] })
+    open.push(s)
+    const rebound = await s.app.request('/api/executions', { headers: { host: 'evil.example:7420' } })
+    expect(rebound.status).toBe(403)
+    expectCode(await body(rebound), 'FORBIDDEN')
+    for (const host of ['localhost:7420', '127.0.0.1:7420', '[::1]:7420', 'LOCALHOST']) {
+      expect((await s.app.request('/api/executions', { headers: { host } })).status, host).toBe(200)
+    }
+    const t = await createTestEngine()
+    const running = await startServer({ engine: t.engine, uiDir: null })
+    try {
+      expect((await fetch(`${running.url}/api/health`)).status).toBe(200)
+      // fetch sets Host itself; node:http sends the one a rebinding page would.
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        const req = request(`${running.url}/api/health`, { headers: { host: 'evil.example' } }, (res) => {
+          res.resume()
+          resolve(res.statusCode)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+      expect(status).toBe(403)
+    } finally {
+      await running.close()
+      await t.close()
+    }
+  })
+})
+
+function expectCode(json: { error: { code: string } }, code: string): void {
+  expect(json.error.code).toBe(code)
+}
 
 describe('binding', () => {
   it('needs a token for any host but loopback', () => {

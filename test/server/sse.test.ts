@@ -33,7 +33,10 @@ async function live(options: Parameters<typeof createTestServer>[0] = {}): Promi
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
   cleanups.push(async () => {
     s.app.close()
-    await new Promise<void>((resolve) => http.close(() => resolve()))
+    await new Promise<void>((resolve) => {
+      http.close(() => resolve())
+      ;(http as { closeAllConnections?: () => void }).closeAllConnections?.() // idle keep-alive sockets too
+    })
     await s.close()
   })
   return { s, url, http }
@@ -171,6 +174,30 @@ describe('GET /api/stream', () => {
       expect(mine.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6])
     }
     expect(seen.every((e) => typeof e.type === 'string')).toBe(true)
+  })
+
+  it('lets go of its subscriptions when a client leaves', async () => {
+    const l = await live()
+    let active = 0
+    const bus = l.s.engine.events
+    const onAny = bus.onAny.bind(bus)
+    bus.onAny = (handler) => {
+      active++
+      const off = onAny(handler)
+      return () => {
+        active--
+        off()
+      }
+    }
+    await startGated(l, 'g4')
+    const idle = active
+    const one = await openSse(`${l.url}/api/executions/g4/stream`)
+    const all = await openSse(`${l.url}/api/stream`)
+    await one.next()
+    await eventually('both subscribed', async () => (active === idle + 2 ? true : undefined))
+    one.close()
+    all.close()
+    await eventually('both unsubscribed', async () => (active === idle ? true : undefined))
   })
 
   it('ends open streams when the app closes', async () => {
