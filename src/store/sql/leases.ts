@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { ExecutionNotFoundError, type HolderIdentity, type Lease } from '../index.js'
 import type { Database } from './database.js'
 import { LIVE_STATUSES } from './executions.js'
@@ -129,7 +129,13 @@ export function claimCandidatesQuery(
   let query = db
     .selectFrom('executions')
     .select([...LEASE_COLUMNS, 'created_at'])
-    .where('status', 'in', LIVE_STATUSES) // implied by the conditions below; lets the status index skip ended rows
+    // Implied by the conditions below. Literals, not parameters: they match the predicate of the partial index
+    // executions_live_idx (migration 2), which a planner can only prove from values it sees.
+    .where(
+      'status',
+      'in',
+      LIVE_STATUSES.map((status) => sql.lit(status)),
+    )
     .where((eb) =>
       eb.or([
         eb('status', 'in', ['pending', 'running']),
