@@ -77,12 +77,13 @@ export async function* followExecution(
   let last = after
   // Check the row on the first pass (it may have ended already) and after a quiet poll (it may have been deleted).
   let checkRow = true
+  // The status of the last event sent when it is terminal (a retry's `execution.resumed` after it clears it).
+  let ended: ExecutionStatus | null = null
   try {
     for (;;) {
       if (signal.aborted) return { reason: 'aborted' }
       bell.clear()
       const page = await sources.store.readEvents(executionId, last, PAGE)
-      let ended: ExecutionStatus | null = null
       for (const event of page) {
         yield event
         last = event.seq
