@@ -2,6 +2,7 @@
 import { createActionRegistry, type ActionRegistry } from '../../src/actions/index.js'
 import { loadWorkflow, type Workflow } from '../../src/definition/index.js'
 import type { Engine } from '../../src/engine/index.js'
+import type { Store } from '../../src/store/index.js'
 import { createApp, type AppOptions, type TrellisApp } from '../../src/server/index.js'
 import { createTestEngine, type TestEngine } from '../../src/testing/index.js'
 
@@ -82,14 +83,15 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-/** Creates an engine (SQLite `:memory:` unless `path`) and the app on it. */
+/** Creates an engine (SQLite `:memory:` unless `path` or `store`: the caller closes a store it gives) and the app. */
 export async function createTestServer(
-  options: Partial<Omit<AppOptions, 'engine'>> & { path?: string } = {},
+  options: Partial<Omit<AppOptions, 'engine'>> & { path?: string; store?: Store } = {},
 ): Promise<TestServer> {
   const flaky = flakyActions()
   const t = await createTestEngine({
     actions: flaky.actions,
     ...(options.path === undefined ? {} : { path: options.path }),
+    ...(options.store === undefined ? {} : { store: options.store }),
   })
   const app = createApp({
     engine: t.engine,
