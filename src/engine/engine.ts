@@ -107,6 +107,11 @@ export class Engine {
   #recheck = false
   #closed = false
   readonly #ownsStore: boolean
+  /**
+   * execution-model.md guarantee 8: on SQLite a holder on this host whose pid is gone is taken over at once; on
+   * PostgreSQL only when its lease expires (hosts sharing a name may have separate pid namespaces).
+   */
+  readonly #isGone: ((holder: { host: string; pid: number }) => boolean) | undefined
   readonly #retention: Retention | null
   /** Set by a worker: parked executions are released so the worker's capacity serves running ones. */
   releaseParked = false
@@ -121,6 +126,7 @@ export class Engine {
     this.logger = options.logger ?? silentLogger
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS
     this.#ownsStore = options.ownsStore ?? false
+    this.#isGone = this.store.dialect === 'sqlite' ? isGoneHere : undefined
     if (!Number.isFinite(this.leaseMs) || this.leaseMs < 100) {
       throw new InvalidOptionError('leaseMs', `must be at least 100; got ${this.leaseMs}`)
     }
@@ -303,7 +309,7 @@ export class Engine {
         `Cannot retry execution ${id}: it is ${record.status}. Only failed executions can be retried.`,
       )
     }
-    const lease = await this.store.acquire(id, this.holder, this.clock.now(), this.leaseMs, isGoneHere)
+    const lease = await this.store.acquire(id, this.holder, this.clock.now(), this.leaseMs, this.#isGone)
     if (lease === undefined)
       throw new InvalidStateError(id, record.status, `Cannot retry execution ${id}: another process holds it.`)
     const runner = await this.#runnerFor(id, lease, 'retry')
@@ -326,7 +332,7 @@ export class Engine {
    */
   async claim(limit: number): Promise<number> {
     if (this.#closed || limit <= 0) return 0
-    const leases = await this.store.claimDue(this.holder, limit, this.clock.now(), this.leaseMs, isGoneHere)
+    const leases = await this.store.claimDue(this.holder, limit, this.clock.now(), this.leaseMs, this.#isGone)
     for (const lease of leases) {
       if (this.#runners.has(lease.executionId)) continue
       try {
@@ -368,7 +374,7 @@ export class Engine {
 
   async #attach(id: string, first: 'start' | 'recover'): Promise<void> {
     if (this.#runners.has(id)) return
-    const lease = await this.store.acquire(id, this.holder, this.clock.now(), this.leaseMs, isGoneHere)
+    const lease = await this.store.acquire(id, this.holder, this.clock.now(), this.leaseMs, this.#isGone)
     if (lease === undefined) return this.#watch() // a live process holds it: follow from afar
     const runner = await this.#runnerFor(id, lease)
     await runner.dispatch({ kind: runner.state.status === 'pending' ? 'start' : first === 'start' ? 'recover' : first })
@@ -583,7 +589,7 @@ export class Engine {
     }
     await this.store.request(id, kind, reason, this.clock.now())
     // Nobody holds it: the requester applies the request itself (typescript-api.md). Neither starts an attempt.
-    const lease = await this.store.acquire(id, this.holder, this.clock.now(), this.leaseMs, isGoneHere)
+    const lease = await this.store.acquire(id, this.holder, this.clock.now(), this.leaseMs, this.#isGone)
     if (lease === undefined) return
     const loaded = await this.store.loadExecution(id)
     if (loaded === undefined) throw new ExecutionNotFoundError(id)
