@@ -6,14 +6,7 @@ import { loadDefinition } from '../definitions.js'
 import { EXIT_CODE } from '../exit-codes.js'
 import { keepAlive, watchInterrupt } from '../interrupt.js'
 import type { Io } from '../io.js'
-import {
-  addActionsOption,
-  addDbOption,
-  intArg,
-  type ActionsOptions,
-  type DbOptions,
-  type LogLevel,
-} from '../options.js'
+import { addActionsOption, addDbOption, intArg, type ActionsOptions, type DbOptions } from '../options.js'
 import { loadActions } from '../session.js'
 
 interface ServeOptions extends DbOptions, ActionsOptions {
@@ -35,7 +28,7 @@ export function registerServe(program: Command, cli: Cli): void {
   const command = program
     .command('serve')
     .description('HTTP API, web UI and a worker in one process')
-    .option('--port <port>', `port to listen on; 0 picks a free one (default ${DEFAULT_PORT})`, intArg(0), DEFAULT_PORT)
+    .option('--port <port>', 'port to listen on; 0 picks a free one', intArg(0), DEFAULT_PORT)
     .option('--host <host>', 'host to bind; other than loopback needs a token', '127.0.0.1')
     .addOption(
       new Option('--token <token>', 'API token clients send as Authorization: Bearer (also TRELLIS_TOKEN)').env(
@@ -50,11 +43,9 @@ export function registerServe(program: Command, cli: Cli): void {
     .option('--concurrency <n>', 'most executions the worker holds at once', intArg(1), 10)
   addActionsOption(command)
   addDbOption(command)
-  command.action(async (options: ServeOptions, self: Command) => {
-    // Logs are what a server is watched by: info unless --log-level says otherwise.
-    const level: LogLevel = self.getOptionValueSource('logLevel') === 'default' ? 'info' : options.logLevel
-    cli.exit(await serve({ ...options, logLevel: level }, cli.io))
-  })
+  // Logs are what a server is watched by: info unless --log-level says otherwise.
+  command.options.find((option) => option.long === '--log-level')?.default('info')
+  command.action(async (options: ServeOptions) => cli.exit(await serve(options, cli.io)))
 }
 
 async function serve(options: ServeOptions, io: Io): Promise<number> {
