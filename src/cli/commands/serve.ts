@@ -44,7 +44,8 @@ export function registerServe(program: Command, cli: Cli): void {
   addActionsOption(command)
   addDbOption(command)
   // Logs are what a server is watched by: info unless --log-level says otherwise.
-  command.options.find((option) => option.long === '--log-level')?.default('info')
+  command.options.find((option) => option.long === '--log-level')?.default('info') // for --help
+  command.setOptionValueWithSource('logLevel', 'info', 'default')
   command.action(async (options: ServeOptions) => cli.exit(await serve(options, cli.io)))
 }
 
