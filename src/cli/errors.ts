@@ -5,11 +5,6 @@ export class UsageError extends TrellisError {
   readonly code = 'INVALID_OPTION'
 }
 
-/** A command that is part of the interface but not in this version (`serve`): exit 2. */
-export class NotAvailableError extends TrellisError {
-  readonly code = 'INVALID_OPTION'
-}
-
 /** No execution has that id in the `--db` database (exit 5). */
 export class NoSuchExecutionError extends TrellisError {
   readonly code = 'NOT_FOUND'
