@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'scratch/**', 'node_modules/**', 'ui/**', 'coverage/**', 'test-artifacts/**', 'bin/**'] },
+  { ignores: ['dist/**', 'scratch/**', 'node_modules/**', 'coverage/**', 'test-artifacts/**', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
