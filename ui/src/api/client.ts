@@ -31,6 +31,13 @@ export class ApiError extends Error {
   }
 }
 
+/** What to show a person for a failed call: the API's message, with the fields it names for a bad request. */
+export function errorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  if (!(error instanceof ApiError) || error.issues.length === 0) return error.message
+  return `${error.message} (${error.issues.map((i) => `${i.path}: ${i.message}`).join('; ')})`
+}
+
 const TOKEN_KEY = 'trellis.token'
 
 /** Dispatched on `window` when the server answers 401: the page asks for a token. */

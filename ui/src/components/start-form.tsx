@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react'
-import { api, ApiError } from '../api/client.js'
+import { api, errorMessage } from '../api/client.js'
 import type { ApiWorkflowDetail } from '../api/types.js'
 import { formatInline } from '../lib/format.js'
 import { type FieldValue, fieldKind, initialField, readInputs } from '../lib/start-inputs.js'
@@ -31,11 +31,7 @@ export function StartForm({ workflow }: { workflow: ApiWorkflowDetail }) {
       })
       navigate(href.execution(execution.id))
     } catch (e) {
-      setError(
-        e instanceof ApiError
-          ? `${e.message}${e.issues.length > 0 ? ` (${e.issues.map((i) => `${i.path}: ${i.message}`).join('; ')})` : ''}`
-          : String(e),
-      )
+      setError(errorMessage(e))
     } finally {
       setBusy(false)
     }

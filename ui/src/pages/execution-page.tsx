@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { allEvents, api, ApiError } from '../api/client.js'
+import { allEvents, api, ApiError, errorMessage } from '../api/client.js'
 import type { SseMessage } from '../api/sse.js'
 import type { ApiEvent, ApiExecution, ApiWorkflowDetail } from '../api/types.js'
 import { EventLog } from '../components/event-log.js'
@@ -76,7 +76,7 @@ export function ExecutionPage({ id }: { id: string }) {
     load().catch((e: unknown) => {
       if (controller.signal.aborted) return
       setLoadError(
-        e instanceof ApiError && e.code === 'NOT_FOUND' ? `There is no execution with the id ${id}.` : errorText(e),
+        e instanceof ApiError && e.code === 'NOT_FOUND' ? `There is no execution with the id ${id}.` : errorMessage(e),
       )
     })
     return () => controller.abort()
@@ -148,7 +148,7 @@ export function ExecutionPage({ id }: { id: string }) {
       const next = await api[action](id)
       setExecution((old) => mergeExecution(old, next))
     } catch (e) {
-      setActionError(errorText(e))
+      setActionError(errorMessage(e))
     } finally {
       setBusy(null)
     }
@@ -161,7 +161,7 @@ export function ExecutionPage({ id }: { id: string }) {
       setExecution((old) => mergeExecution(old, next))
       return true
     } catch (e) {
-      setActionError(errorText(e))
+      setActionError(errorMessage(e))
       return false
     } finally {
       setBusy(null)
@@ -334,8 +334,4 @@ function Breadcrumb({ id }: { id: string }) {
       <Link to={href.executions()}>Executions</Link> <span aria-hidden>/</span> <span className="mono">{id}</span>
     </nav>
   )
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
 }

@@ -1,5 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { api, ApiError } from '../api/client.js'
+import { api, ApiError, errorMessage } from '../api/client.js'
 import type { SseMessage } from '../api/sse.js'
 import type { ApiEvent, ApiExecutionStatus, ApiExecutionSummary, ApiWorkflowSummary } from '../api/types.js'
 import { LiveIndicator } from '../components/live-indicator.js'
@@ -98,7 +98,7 @@ export function ExecutionsPage({ search }: { search: string }) {
           mine === generation.current &&
           setList({ items: page.executions, next: page.next_cursor, loading: false, error: null }),
         (e: unknown) => {
-          if (!controller.signal.aborted) setList({ items: [], next: null, loading: false, error: errorText(e) })
+          if (!controller.signal.aborted) setList({ items: [], next: null, loading: false, error: errorMessage(e) })
         },
       )
     return () => controller.abort()
@@ -123,7 +123,7 @@ export function ExecutionsPage({ search }: { search: string }) {
         })
       },
       (e: unknown) =>
-        mine === generation.current && setList((old) => ({ ...old, loading: false, error: errorText(e) })),
+        mine === generation.current && setList((old) => ({ ...old, loading: false, error: errorMessage(e) })),
     )
   }, [list.loading, list.next, status, workflow])
 
@@ -220,7 +220,7 @@ export function ExecutionsPage({ search }: { search: string }) {
       const execution = await api.execution(id)
       navigate(href.execution(execution.id))
     } catch (e) {
-      setLookup(e instanceof ApiError && e.code === 'NOT_FOUND' ? `No execution has the id ${id}.` : errorText(e))
+      setLookup(e instanceof ApiError && e.code === 'NOT_FOUND' ? `No execution has the id ${id}.` : errorMessage(e))
     }
   }
 
@@ -343,8 +343,4 @@ function ExecutionRow({ execution: e, now }: { execution: ApiExecutionSummary; n
       <span className="mono">{ms === null ? '—' : formatDuration(ms)}</span>
     </Link>
   )
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { api, ApiError } from '../api/client.js'
+import { api, ApiError, errorMessage } from '../api/client.js'
 import type { ApiExecutionSummary, ApiWorkflowDetail } from '../api/types.js'
 import { WorkflowGraph } from '../components/graph/workflow-graph.js'
 import { StartForm } from '../components/start-form.js'
@@ -20,7 +20,9 @@ export function WorkflowPage({ name }: { name: string }) {
     setError(null)
     api.workflow(name, controller.signal).then(setWorkflow, (e: unknown) => {
       if (controller.signal.aborted) return
-      setError(e instanceof ApiError && e.code === 'NOT_FOUND' ? `No workflow is registered as ${name}.` : String(e))
+      setError(
+        e instanceof ApiError && e.code === 'NOT_FOUND' ? `No workflow is registered as ${name}.` : errorMessage(e),
+      )
     })
     api.executions({ workflow: name, limit: 8 }, controller.signal).then(
       (page) => setRecent(page.executions),

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from 'react'
-import { api, ApiError } from '../api/client.js'
+import { api, ApiError, errorMessage } from '../api/client.js'
 import type { ApiProblem, ApiWorkflowSummary } from '../api/types.js'
 import { plural } from '../lib/format.js'
 import { href, Link, navigate } from '../router.js'
@@ -11,7 +11,7 @@ export function WorkflowsPage() {
   useEffect(() => {
     const controller = new AbortController()
     api.workflows(controller.signal).then(setWorkflows, (e: unknown) => {
-      if (!controller.signal.aborted) setError(e instanceof Error ? e.message : String(e))
+      if (!controller.signal.aborted) setError(errorMessage(e))
     })
     return () => controller.abort()
   }, [])
@@ -64,7 +64,7 @@ function RegisterForm() {
       const workflow = await api.registerWorkflow(source)
       navigate(href.workflow(workflow.name))
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e))
+      setError(errorMessage(e))
       if (e instanceof ApiError) setProblems(e.problems)
     } finally {
       setBusy(false)

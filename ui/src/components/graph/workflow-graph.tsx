@@ -10,6 +10,7 @@ import {
 } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
 import { useEffect, useMemo, useRef, useState } from 'react'
+import { errorMessage } from '../../api/client.js'
 import type { ApiEdgeKind, ApiGraph, ApiGraphNode, ApiStep } from '../../api/types.js'
 import { type GraphLayout, layoutGraph, NODE_HEIGHT, NODE_WIDTH } from './layout.js'
 import { StepNode, type StepFlowNode } from './step-node.js'
@@ -67,7 +68,7 @@ export function WorkflowGraph({ graph, steps, selected = null, onSelect }: Workf
     setLayout(null)
     layoutGraph(graph).then(
       (result) => live && setLayout(result),
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => live && setError(errorMessage(e)),
     )
     return () => {
       live = false
