@@ -99,6 +99,7 @@ export class ExecutionRunner {
       const decision = decide(this.state, input, { now, random: host.random })
       const changes = this.state.takeChanges()
       commands = decision.commands
+      // Nothing changed: no transaction (a patch of `seenInbox` alone still commits).
       const empty =
         decision.events.length === 0 &&
         changes.steps.length === 0 &&

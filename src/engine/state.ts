@@ -125,7 +125,10 @@ export class ExecutionState {
     this.pausedReason = e.pausedReason
     this.requests = e.requests
     this.inbox = e.inbox
-    this.seenInbox = e.seenInbox
+    // Loaded now, the state holds every signal and request stored so far: the whole inbox is seen. Marking it
+    // (committed with the first decision) keeps a worker from claiming the execution again for news it has.
+    this.seenInbox = e.inbox
+    if (e.seenInbox !== e.inbox) this.dirtyExecution = { seenInbox: e.inbox }
     this.parentId = e.parentId
     this.signals = [...loaded.signals]
     this.steps = new Map()
