@@ -44,8 +44,10 @@ export function uiHandler(dir: string | null): (c: Context) => Promise<Response>
         'X-Content-Type-Options': 'nosniff',
       })
     }
-    // A path with an extension that is not there is a missing file, not a page of the UI.
-    if (extname(c.req.path) !== '') return c.text('Not found', 404)
+    // A path with an extension that is not there is a missing file, not a page of the UI; but the UI's own routes
+    // end in ids and names, which may contain a dot (`/executions/order.42`).
+    const uiRoute = /^\/(executions|workflows)\//.test(c.req.path)
+    if (!uiRoute && extname(c.req.path) !== '') return c.text('Not found', 404)
     return c.body(await readFile(join(root, 'index.html')), 200, {
       'Content-Type': TYPES['.html']!,
       'Cache-Control': 'no-cache',

@@ -108,6 +108,10 @@ describe('the web UI', () => {
     expect(await index.text()).toContain('id="root"')
     const page = await s.app.request('/executions/exec_123')
     expect(await page.text()).toContain('id="root"')
+    // Execution ids may contain dots: a deep link to one is a page of the UI, not a missing file.
+    const dotted = await s.app.request('/executions/order.42')
+    expect(dotted.status).toBe(200)
+    expect(await dotted.text()).toContain('id="root"')
     const asset = await s.app.request('/assets/app-1234.js')
     expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/)
     expect(asset.headers.get('cache-control')).toContain('immutable')
