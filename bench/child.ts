@@ -1,7 +1,8 @@
 /**
  * One task of the suite in a fresh process, so peak RSS and JIT state belong to that task alone. Prints one line,
  * `BENCH_RESULT <json>`, on stdout: `{ "result": row }` for a workload, `{ "ceiling": txn/s }` for the ceiling.
- * A workload that is still running after `--cap-s` seconds is stopped and reported with a note.
+ * A workload that is still running after `--cap-s` seconds is stopped and reported with a note (when its event loop
+ * gets to run the timer; otherwise the parent kills it).
  *
  * With `--profile-out FILE`, writes a CPU profile of the measured run (not the warm-up) to FILE.
  *
@@ -12,7 +13,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { parseArgs } from 'node:util'
 import { measureSqliteCeiling } from './ceiling.js'
-import { RESULT_PREFIX, type ChildPayload } from './child-protocol.js'
+import { CLEANUP_PREFIX, RESULT_PREFIX, type ChildPayload, type Leftovers } from './child-protocol.js'
 import { dropSchema, emptyResult, MODES, openBenchEngine, peakRssMb, round, type Mode } from './common.js'
 import { WORKLOADS, type Size, type WorkloadId } from './workloads.js'
 
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
   const workload = WORKLOADS.get(task as WorkloadId)
   if (workload === undefined) throw new Error(`unknown workload ${String(task)}`)
   const bench = await openBenchEngine(mode)
+  const leftovers: Leftovers = { dir: bench.tempDir, schema: bench.schema }
+  process.stdout.write(`${CLEANUP_PREFIX}${JSON.stringify(leftovers)}\n`)
   const capS = Number(values['cap-s'])
   const started = performance.now()
   const cap = setTimeout(() => {

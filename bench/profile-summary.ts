@@ -96,7 +96,8 @@ for (const file of positionals) {
     const at = where(frame.url)
     add(
       byFunction,
-      `${frame.functionName || '(anonymous)'}  ${at}${frame.url === '' ? '' : `:${frame.lineNumber + 1}`}`,
+      // Functions of modules loaded through tsx come with line 0: a line is shown only where the profile has one.
+      `${frame.functionName || '(anonymous)'}  ${at}${frame.lineNumber > 0 ? `:${frame.lineNumber + 1}` : ''}`,
       us,
     )
     add(byFile, at, us)

@@ -128,18 +128,16 @@ export function formatReport(report: Report): string {
   const c = report.ceiling
   const w1 = (mode: Mode): number | null =>
     report.results.find((r) => r.workload === 'W1' && r.mode === mode)?.steps_per_s ?? null
+  const ratio = (mode: Mode, fraction: number | null): string =>
+    fraction === null ? '' : `; W1 ${mode} ${num(w1(mode))} steps/s = ${percent(fraction)} of it`
   if (c.sqlite_txn_per_s !== null || c.sqlite_full_txn_per_s !== null) {
     out.push('SQLite ceiling: BEGIN IMMEDIATE; insert 1 small row; COMMIT, on a file with the engine’s pragmas')
     if (c.sqlite_txn_per_s !== null) {
-      out.push(
-        `  synchronous=NORMAL  ${num(c.sqlite_txn_per_s)} txn/s; W1 sqlite ${num(w1('sqlite'))} steps/s = ` +
-          `${percent(c.w1_sqlite_fraction)} of it`,
-      )
+      out.push(`  synchronous=NORMAL  ${num(c.sqlite_txn_per_s)} txn/s${ratio('sqlite', c.w1_sqlite_fraction)}`)
     }
     if (c.sqlite_full_txn_per_s !== null) {
       out.push(
-        `  synchronous=FULL    ${num(c.sqlite_full_txn_per_s)} txn/s; W1 sqlite-full ${num(w1('sqlite-full'))} steps/s = ` +
-          `${percent(c.w1_sqlite_full_fraction)} of it`,
+        `  synchronous=FULL    ${num(c.sqlite_full_txn_per_s)} txn/s${ratio('sqlite-full', c.w1_sqlite_full_fraction)}`,
       )
     }
     out.push('')

@@ -11,14 +11,14 @@
  *   npx tsx bench/profile-summary.ts prof/*.cpuprofile                 # their hot spots
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { openStore } from '../src/open-store.js'
-import { RESULT_PREFIX, type ChildPayload } from './child-protocol.js'
+import { CLEANUP_PREFIX, RESULT_PREFIX, type ChildPayload, type Leftovers } from './child-protocol.js'
 import {
   benchSchemaName,
   dropSchema,
@@ -68,17 +68,14 @@ function parseOptions(argv: readonly string[]): Options {
           .map((s) => s.trim())
           .filter((s) => s !== '')
   const only = list(values.only)
-  // `--only W4` takes both sizes of W4; names are case-insensitive.
-  let workloads = WORKLOAD_IDS.filter(
-    (id) =>
-      only === null || only.some((o) => id.toLowerCase() === o.toLowerCase() || id.split('-')[0] === o.toUpperCase()),
-  )
-  if (only !== null) {
-    for (const o of only) {
-      if (!WORKLOAD_IDS.some((id) => id.toLowerCase() === o.toLowerCase() || id.split('-')[0] === o.toUpperCase()))
-        throw new Error(`--only: unknown workload ${o} (known: ${WORKLOAD_IDS.join(', ')})`)
-    }
+  // Case-insensitive; `W4` selects both sizes of W4.
+  const selects = (o: string, id: WorkloadId): boolean =>
+    id.toLowerCase() === o.toLowerCase() || id.split('-')[0] === o.toUpperCase()
+  for (const o of only ?? []) {
+    if (!WORKLOAD_IDS.some((id) => selects(o, id)))
+      throw new Error(`--only: unknown workload ${o} (known: ${WORKLOAD_IDS.join(', ')})`)
   }
+  let workloads = WORKLOAD_IDS.filter((id) => only === null || only.some((o) => selects(o, id)))
   if (values.quick) workloads = workloads.filter((id) => id !== 'W4-100k')
   const modes = (list(values.mode) ?? [...MODES]) as Mode[]
   for (const mode of modes)
@@ -141,18 +138,43 @@ function runChild(task: string, mode: Mode, run: number, options: Options): Prom
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
+    let killed = false
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    // The child stops itself at the cap; this is for a child whose event loop is stuck.
-    const kill = setTimeout(() => child.kill('SIGKILL'), (options.capS + 120) * 1000)
+    // The child stops itself at the cap only if its event loop gets to run a timer; an engine busy with synchronous
+    // actions on SQLite never yields to timers, so the parent enforces the cap too (with time for start-up).
+    const kill = setTimeout(
+      () => {
+        killed = true
+        child.kill('SIGKILL')
+      },
+      (options.capS + 15) * 1000,
+    )
     child.on('error', fail)
     child.on('exit', (code, signal) => {
       clearTimeout(kill)
-      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
-      if (code === 0 && line !== undefined) return done(JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildPayload)
+      const line = (prefix: string): string | undefined =>
+        stdout
+          .split('\n')
+          .find((l) => l.startsWith(prefix))
+          ?.slice(prefix.length)
+      const result = line(RESULT_PREFIX)
+      if (code === 0 && result !== undefined) return done(JSON.parse(result) as ChildPayload)
+      const leftovers = line(CLEANUP_PREFIX)
+      if (leftovers !== undefined) void cleanUp(JSON.parse(leftovers) as Leftovers)
+      if (killed) {
+        const note = `stopped at the ${options.capS} s cap (killed: its event loop ran no timer until then)`
+        return done({ result: { ...emptyResult(task, mode), note } })
+      }
       fail(new Error(`${task} ${mode} exited with ${signal ?? code}:\n${stderr.trim() || stdout.trim()}`))
     })
   })
+}
+
+/** Removes what a killed child left: its temp directory, its PostgreSQL schema. */
+async function cleanUp(leftovers: Leftovers): Promise<void> {
+  if (leftovers.dir !== null) rmSync(leftovers.dir, { recursive: true, force: true })
+  if (leftovers.schema !== null) await dropSchema(leftovers.schema).catch(() => {})
 }
 
 /** Median of the numbers (null when there are none). */
