@@ -172,6 +172,10 @@ export class ExecutionRunner {
       cancelTimer?.()
       if (this.#inflight.get(key) === controller) this.#inflight.delete(key)
     }
+    // Let the event loop breathe after every attempt: with synchronous actions and a synchronous SQLite driver,
+    // end → decide → commit → start is otherwise an endless chain of promise callbacks, and lease renewals, change
+    // checks, timers and HTTP requests would wait until the whole workload ended.
+    await new Promise<void>((resolve) => setImmediate(resolve))
     if (this.#stopped) return
     void this.dispatch({
       kind: 'attempt-ended',
