@@ -117,26 +117,42 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const resolved = resolveSqliteStoreOptions(options)
   const memory = resolved.path === ':memory:'
   let raw: BetterSqlite3.Database | undefined
-  try {
-    raw = new BetterSqlite3(resolved.path, { fileMustExist: resolved.fileMustExist })
-    // busy_timeout first, so the pragmas below wait for other processes too.
-    raw.pragma(`busy_timeout = ${resolved.busyTimeoutMs}`)
-    if (!memory) raw.pragma('journal_mode = WAL')
-    raw.pragma(`synchronous = ${resolved.synchronous}`)
-    raw.pragma('foreign_keys = ON')
-  } catch (error) {
-    raw?.close()
-    const code = (error as { code?: unknown }).code
-    const hint =
-      code === 'SQLITE_NOTADB'
-        ? 'It is not a SQLite database.'
-        : 'Check that the directory exists and that this process may write there.'
-    throw new StoreUnavailableError(
-      `Cannot open the SQLite database at ${resolved.path}: ${(error as Error).message}. ${hint}`,
-      { cause: error },
-    )
+  const giveUpAt = Date.now() + resolved.busyTimeoutMs
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      raw = new BetterSqlite3(resolved.path, { fileMustExist: resolved.fileMustExist })
+      // busy_timeout first, so the pragmas below wait for other processes too.
+      raw.pragma(`busy_timeout = ${resolved.busyTimeoutMs}`)
+      if (!memory) raw.pragma('journal_mode = WAL')
+      raw.pragma(`synchronous = ${resolved.synchronous}`)
+      raw.pragma('foreign_keys = ON')
+      break
+    } catch (error) {
+      raw?.close()
+      raw = undefined
+      // Switching a fresh file to WAL while another process initialises it can answer SQLITE_BUSY without
+      // consulting the busy handler: try again until the busy timeout is used up.
+      const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')
+      if (busy && Date.now() + wait < giveUpAt) {
+        await new Promise((resolve) => setTimeout(resolve, wait))
+        continue
+      }
+      throw openError(error, resolved.path)
+    }
   }
   return new SqliteStore(raw, resolved, memory ? privateWriteLock() : sharedWriteLock(realpathSync(resolved.path)))
+}
+
+/** The error for a file that cannot be opened, with what to check. */
+function openError(error: unknown, path: string): StoreUnavailableError {
+  const code = (error as { code?: unknown }).code
+  const hint =
+    code === 'SQLITE_NOTADB'
+      ? 'It is not a SQLite database.'
+      : 'Check that the directory exists and that this process may write there.'
+  return new StoreUnavailableError(`Cannot open the SQLite database at ${path}: ${(error as Error).message}. ${hint}`, {
+    cause: error,
+  })
 }
 
 /** The SQLite implementation of `Store`. Every write is one `BEGIN IMMEDIATE` transaction. */
