@@ -163,6 +163,11 @@ export interface ExecutionFilter {
   readonly status?: ExecutionStatus
   readonly workflow?: string
   readonly parentId?: string
+  /**
+   * Only executions whose id starts with this text (case-sensitive; `%` and `_` are plain characters). Read as a
+   * range of the primary key, so it stays fast however many executions there are.
+   */
+  readonly idPrefix?: string
   /** @default 50 */
   readonly limit?: number
   /** Pagination: executions created strictly before this one (newest first). */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { PostgresAdapter, sql, type Kysely } from 'kysely'
 import {
   EXECUTION_STATUSES,
   ExecutionNotFoundError,
@@ -92,12 +92,70 @@ export async function selectSummaries(db: Kysely<Database>, filter: ExecutionFil
   if (filter.status !== undefined) query = query.where('status', '=', filter.status)
   if (filter.workflow !== undefined) query = query.where('workflow', '=', filter.workflow)
   if (filter.parentId !== undefined) query = query.where('parent_id', '=', filter.parentId)
+  const prefix = filter.idPrefix
+  if (prefix !== undefined && prefix !== '') {
+    // `id LIKE 'p%'` would need escaping and uses no index on SQLite (LIKE ignores case there) nor on PostgreSQL
+    // under any collation but C/POSIX; the range [p, successor of p) is the same set and walks the primary key.
+    const upper = prefixSuccessor(prefix)
+    const id = (await ordersByCodePoint(db)) ? sql.ref<string>('id') : sql<string>`id collate "C"`
+    query = query.where(id, '>=', prefix)
+    if (upper !== null) query = query.where(id, '<', upper)
+  }
   const before = filter.before
   if (before !== undefined) {
     query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(before.createdAt, before.id)))
   }
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()
   return rows.map(summaryFromRow)
+}
+
+/**
+ * The least string greater than every string that starts with `prefix`, in code point order: its last code point
+ * plus one (trailing U+10FFFF dropped first). Null when there is none (the prefix is all U+10FFFF).
+ */
+export function prefixSuccessor(prefix: string): string | null {
+  const points = Array.from(prefix)
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!
+    if (last < 0x10ffff) {
+      // Skip the surrogate block: no well-formed string holds those code points.
+      const next = last + 1 >= 0xd800 && last + 1 <= 0xdfff ? 0xe000 : last + 1
+      return points.join('') + String.fromCodePoint(next)
+    }
+  }
+  return null
+}
+
+/** Per Kysely instance (its dialect adapter): whether text compares in code point order there. */
+const codePointOrder = new WeakMap<object, Promise<boolean>>()
+
+/**
+ * Whether `id` compares in code point order on this database, so a prefix is exactly a range of the primary key.
+ * SQLite compares TEXT with BINARY (the bytes of UTF-8: code point order). PostgreSQL uses the database's
+ * collation: C, POSIX and C.UTF-8 (libc) and the builtin provider's locales order by code point; a linguistic one
+ * (en_US.UTF-8, ICU) does not (there `'a-z' > 'a.'`: the prefix `a-` is no range), and the range is then compared
+ * under `COLLATE "C"`, exact but without the index. Asked once per store.
+ */
+function ordersByCodePoint(db: Kysely<Database>): Promise<boolean> {
+  const adapter = db.getExecutor().adapter
+  if (!(adapter instanceof PostgresAdapter)) return Promise.resolve(true)
+  let known = codePointOrder.get(adapter)
+  if (known === undefined) {
+    // `select *`: datlocprovider exists from PostgreSQL 15 on (libc before).
+    known = sql<Record<string, unknown>>`select * from pg_database where datname = current_database()`
+      .execute(db)
+      .then(({ rows }) => {
+        const row = rows[0] ?? {}
+        const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+        const provider = text(row['datlocprovider']) || 'c'
+        if (provider === 'b') return true
+        return provider === 'c' && /^(c|posix)(\.utf-?8)?$/i.test(text(row['datcollate']))
+      })
+    // A failed probe is asked again next time, not remembered.
+    known.catch(() => codePointOrder.delete(adapter))
+    codePointOrder.set(adapter, known)
+  }
+  return known
 }
 
 /** Children of an execution in the order they were created. */

@@ -132,6 +132,38 @@ export function executionTests(ctx: ConformanceContext): void {
     })
   })
 
+  it('lists the executions whose id starts with a prefix, with the other filters and the cursor', async () => {
+    const t = ctx.clock.now()
+    const made = ['ord-1', 'ord-10', 'ord-2', 'Ord-3', 'ord', 'or', 'ord_x', 'ord%y', 'ordz', 'orc-1', 'ord-\u00e9']
+    for (const [i, id] of made.entries()) await ctx.store.createExecution(newExecution(id, t + i))
+    await patchExecution(ctx.store, 'ord-10', { status: 'running' }, t)
+
+    const ids = async (filter: Parameters<typeof ctx.store.listExecutions>[0]): Promise<string[]> =>
+      (await ctx.store.listExecutions(filter)).map((s) => s.id)
+    expect(await ids({ idPrefix: 'ord-' })).toEqual(['ord-\u00e9', 'ord-2', 'ord-10', 'ord-1'])
+    // Case-sensitive, and `_` and `%` are plain characters (no LIKE wildcards).
+    expect(await ids({ idPrefix: 'ord' })).toEqual([
+      'ord-\u00e9',
+      'ordz',
+      'ord%y',
+      'ord_x',
+      'ord',
+      'ord-2',
+      'ord-10',
+      'ord-1',
+    ])
+    expect(await ids({ idPrefix: 'ord_' })).toEqual(['ord_x'])
+    expect(await ids({ idPrefix: 'ord%' })).toEqual(['ord%y'])
+    expect(await ids({ idPrefix: 'Ord' })).toEqual(['Ord-3'])
+    expect(await ids({ idPrefix: 'ord-1' })).toEqual(['ord-10', 'ord-1'])
+    expect(await ids({ idPrefix: 'ord-1', status: 'running' })).toEqual(['ord-10'])
+    expect(await ids({ idPrefix: 'ord-\u00e9' })).toEqual(['ord-\u00e9'])
+    expect(await ids({ idPrefix: 'ord-\u00e9x' })).toEqual([])
+    expect(await ids({ idPrefix: 'x' })).toEqual([])
+    expect(await ids({ idPrefix: 'ord-', limit: 2 })).toEqual(['ord-\u00e9', 'ord-2'])
+    expect(await ids({ idPrefix: 'ord-', before: { createdAt: t + 2, id: 'ord-2' } })).toEqual(['ord-10', 'ord-1'])
+  })
+
   it('lists 50 by default and pages through everything with the cursor, each once', async () => {
     const t = ctx.clock.now()
     for (let i = 0; i < 120; i++)
