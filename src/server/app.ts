@@ -294,6 +294,7 @@ export function createApp(options: AppOptions): TrellisApp {
         ...(query.status === undefined ? {} : { status: query.status }),
         ...(query.workflow === undefined ? {} : { workflow: query.workflow }),
         ...(query.parent_id === undefined ? {} : { parentId: query.parent_id }),
+        ...(query.id_prefix === undefined ? {} : { idPrefix: query.id_prefix }),
         ...(before === undefined ? {} : { before }),
         limit: query.limit + 1,
       })

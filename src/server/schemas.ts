@@ -84,6 +84,12 @@ export const listQuery = z.strictObject({
   status: z.enum(EXECUTION_STATUSES).optional().describe('Only executions with this status.'),
   workflow: z.string().min(1).optional().describe('Only executions of this workflow.'),
   parent_id: executionId.optional().describe('Only the children of this execution.'),
+  id_prefix: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('Only executions whose id starts with this text (case-sensitive; `%` and `_` are plain characters).'),
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(50).describe('Page size.'),
   cursor: z.string().min(1).max(400).optional().describe('`next_cursor` of the previous page.'),
 })

@@ -328,6 +328,35 @@ describe('reading executions', () => {
     expect(last.next_cursor).toBeNull()
   })
 
+  it('searches by id prefix (case-sensitive, no wildcards), with the filters and the cursor', async () => {
+    const s = await server()
+    for (const id of ['ord-1', 'ord-10', 'ord-2', 'Ord-3', 'ord_x', 'orc-1']) {
+      await start(s, { workflow: 'hello', id })
+      await new Promise((r) => setTimeout(r, 3)) // distinct created_at
+    }
+    await start(s, { workflow: 'gated', id: 'ord-9' })
+    await waitStatus(s, 'ord-9', 'suspended')
+    const ids = async (query: string): Promise<string[]> =>
+      (await body(await s.app.request(`/api/executions?${query}`))).executions.map((e: Json) => e.id)
+
+    expect(await ids('id_prefix=ord-')).toEqual(['ord-9', 'ord-2', 'ord-10', 'ord-1'])
+    expect(await ids('id_prefix=ord-1')).toEqual(['ord-10', 'ord-1'])
+    expect(await ids('id_prefix=Ord')).toEqual(['Ord-3'])
+    expect(await ids('id_prefix=ord_')).toEqual(['ord_x'])
+    expect(await ids('id_prefix=ord%25')).toEqual([])
+    expect(await ids('id_prefix=ord-&status=suspended')).toEqual(['ord-9'])
+    expect(await ids('id_prefix=ord-&workflow=hello')).toEqual(['ord-2', 'ord-10', 'ord-1'])
+    const first = await body(await s.app.request('/api/executions?id_prefix=ord-&limit=3'))
+    expect(first.executions.map((e: Json) => e.id)).toEqual(['ord-9', 'ord-2', 'ord-10'])
+    expect(await ids(`id_prefix=ord-&limit=3&cursor=${first.next_cursor}`)).toEqual(['ord-1'])
+
+    for (const query of ['id_prefix=', `id_prefix=${'x'.repeat(129)}`]) {
+      const res = await s.app.request(`/api/executions?${query}`)
+      expect(res.status, query).toBe(400)
+      expect((await body(res)).error.issues[0].path).toBe('query.id_prefix')
+    }
+  })
+
   it('validates query parameters: 400 naming each', async () => {
     const s = await server()
     for (const query of ['limit=0', 'limit=501', 'limit=abc', 'status=done', 'cursor=zzz', 'color=red']) {

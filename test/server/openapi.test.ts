@@ -71,6 +71,11 @@ describe('the OpenAPI document', () => {
     const limit = list.find((p) => p.name === 'limit')
     expect(limit).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500 } })
     expect(list.find((p) => p.name === 'status').schema.enum).toContain('suspended')
+    expect(list.find((p) => p.name === 'id_prefix')).toMatchObject({
+      in: 'query',
+      required: false,
+      schema: { type: 'string', minLength: 1, maxLength: 128 },
+    })
     const events = doc.paths['/api/executions/{id}/events'].get.parameters as Json[]
     expect(events.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id', 'query:after', 'query:limit'])
 
