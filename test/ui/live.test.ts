@@ -152,4 +152,40 @@ describeBrowser('web UI with a live server', () => {
     await screenshot(page, 'execution-paused')
     await page.close()
   })
+
+  it('pauses an execution, holds a signal while paused, and Resume lets it run to completion', async () => {
+    const page = await pageForTest(browser, 'live-resume', () => server.output())
+    const started = await callApi<ApiExecution>(server, 'POST', '/api/executions', {
+      workflow: APPROVAL_WORKFLOW,
+      inputs: { order_id: 'R-1' },
+    })
+    const path = `/api/executions/${encodeURIComponent(started.id)}`
+    await page.goto(`${server.url}/executions/${started.id}`)
+    await waitForAttribute(page, 'execution-page', 'data-status', 'suspended')
+    expect(await page.getByTestId('action-resume').isDisabled()).toBe(true)
+
+    // Paused from the UI; the approval sent meanwhile is stored, and nothing new starts while paused.
+    await page.getByTestId('action-pause').click()
+    await waitForAttribute(page, 'execution-page', 'data-status', 'paused')
+    await callApi(server, 'POST', `${path}/signal`, { topic: 'approval', data: { by: 'rae' } })
+    await page.getByTestId('event-log').locator('[data-type="signal.received"]').waitFor()
+    expect((await callApi<ApiExecution>(server, 'GET', path)).status).toBe('paused')
+    expect(await page.getByTestId('execution-page').getAttribute('data-status')).toBe('paused')
+    expect(await page.getByTestId('step-node-ship').getAttribute('data-state')).toBe('pending')
+    expect(await page.getByTestId('action-pause').isDisabled()).toBe(true)
+
+    // Resume from the UI: the held signal is taken and the rest of the workflow runs, followed live.
+    await page.getByTestId('action-resume').click()
+    await waitForAttribute(page, 'execution-page', 'data-status', 'completed', 20_000)
+    await waitForAttribute(page, 'step-node-ship', 'data-state', 'completed')
+    expect(await page.getByTestId('execution-outputs').textContent()).toContain('shipped R-1 by rae')
+    await page.getByTestId('event-log').locator('[data-type="execution.resumed"]').first().waitFor()
+    expect(await page.getByTestId('action-resume').isDisabled()).toBe(true)
+    await screenshot(page, 'execution-resumed')
+
+    const final = await callApi<ApiExecution>(server, 'GET', path)
+    expect(final.status).toBe('completed')
+    expect(final.steps['approve']?.output).toEqual({ by: 'rae' })
+    await page.close()
+  })
 })

@@ -105,6 +105,8 @@ function path(strings: TemplateStringsArray, ...values: string[]): string {
 export interface ExecutionQuery {
   readonly status?: ApiExecutionStatus
   readonly workflow?: string
+  /** Only ids that start with this (case-sensitive). */
+  readonly id_prefix?: string
   readonly limit?: number
   readonly cursor?: string
 }

@@ -47,6 +47,11 @@ function summaryChange(event: ApiEvent): Partial<ApiExecutionSummary> | null {
   }
 }
 
+/** The list's filters as API query parameters (empty ones left out). */
+function filters(status: ApiExecutionStatus | '', workflow: string, idPrefix: string) {
+  return { status: status || undefined, workflow: workflow || undefined, id_prefix: idPrefix || undefined }
+}
+
 interface ListState {
   readonly items: readonly ApiExecutionSummary[]
   readonly next: string | null
@@ -54,7 +59,10 @@ interface ListState {
   readonly error: string | null
 }
 
-/** Every execution, newest first: filters by status and workflow, search by id, live status, loads as you scroll. */
+/**
+ * Every execution, newest first: filters by status and workflow, search by id prefix (on the server, so it finds
+ * any execution however many there are), live status, loads as you scroll.
+ */
 export function ExecutionsPage({ search }: { search: string }) {
   const params = useMemo(() => new URLSearchParams(search), [search])
   const status = (params.get('status') ?? '') as ApiExecutionStatus | ''
@@ -87,29 +95,27 @@ export function ExecutionsPage({ search }: { search: string }) {
   useEffect(() => {
     const controller = new AbortController()
     const mine = ++generation.current
-    const filter = `${status}\u0000${workflow}`
+    const filter = `${status}\u0000${workflow}\u0000${q}`
     const sameFilter = loadedFilter.current === filter
     loadedFilter.current = filter
     setList((old) => ({ ...old, items: sameFilter ? old.items : [], loading: true, error: null }))
-    api
-      .executions({ status: status || undefined, workflow: workflow || undefined, limit: PAGE_SIZE }, controller.signal)
-      .then(
-        (page) =>
-          mine === generation.current &&
-          setList({ items: page.executions, next: page.next_cursor, loading: false, error: null }),
-        (e: unknown) => {
-          if (!controller.signal.aborted) setList({ items: [], next: null, loading: false, error: errorMessage(e) })
-        },
-      )
+    api.executions({ ...filters(status, workflow, q), limit: PAGE_SIZE }, controller.signal).then(
+      (page) =>
+        mine === generation.current &&
+        setList({ items: page.executions, next: page.next_cursor, loading: false, error: null }),
+      (e: unknown) => {
+        if (!controller.signal.aborted) setList({ items: [], next: null, loading: false, error: errorMessage(e) })
+      },
+    )
     return () => controller.abort()
-  }, [status, workflow, reload])
+  }, [status, workflow, q, reload])
 
   const loadMore = useCallback(() => {
     if (list.loading || list.next === null) return
     const cursor = list.next
     const mine = generation.current
     setList((old) => ({ ...old, loading: true }))
-    api.executions({ status: status || undefined, workflow: workflow || undefined, limit: PAGE_SIZE, cursor }).then(
+    api.executions({ ...filters(status, workflow, q), limit: PAGE_SIZE, cursor }).then(
       (page) => {
         if (mine !== generation.current) return
         setList((old) => {
@@ -125,15 +131,15 @@ export function ExecutionsPage({ search }: { search: string }) {
       (e: unknown) =>
         mine === generation.current && setList((old) => ({ ...old, loading: false, error: errorMessage(e) })),
     )
-  }, [list.loading, list.next, status, workflow])
+  }, [list.loading, list.next, status, workflow, q])
 
   // Live status: execution events from the all-executions stream, applied in batches.
   const pending = useRef(new Map<string, Partial<ApiExecutionSummary>>())
   const fetched = useRef(new Set<string>())
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
   const [missed, setMissed] = useState(false)
-  const current = useRef({ status, workflow, items: list.items })
-  current.current = { status, workflow, items: list.items }
+  const current = useRef({ status, workflow, q, items: list.items })
+  current.current = { status, workflow, q, items: list.items }
   const flush = useCallback(() => {
     timer.current = null
     const changes = pending.current
@@ -162,8 +168,9 @@ export function ExecutionsPage({ search }: { search: string }) {
       fetched.current.add(id)
       api.execution(id).then(
         (execution) => {
-          const { status: s, workflow: w } = current.current
+          const { status: s, workflow: w, q: prefix } = current.current
           if ((s !== '' && execution.status !== s) || (w !== '' && execution.workflow !== w)) return
+          if (!execution.id.startsWith(prefix)) return
           const summary: ApiExecutionSummary = {
             id: execution.id,
             workflow: execution.workflow,
@@ -206,12 +213,6 @@ export function ExecutionsPage({ search }: { search: string }) {
     return () => clearTimeout(t)
   }, [text, q, search])
 
-  const needle = q.toLowerCase()
-  const shown = useMemo(
-    () => (needle === '' ? list.items : list.items.filter((e) => e.id.toLowerCase().includes(needle))),
-    [list.items, needle],
-  )
-
   const openById = async (event: FormEvent) => {
     event.preventDefault()
     const id = text.trim()
@@ -234,14 +235,14 @@ export function ExecutionsPage({ search }: { search: string }) {
         <form className="search" onSubmit={(e) => void openById(e)}>
           <input
             type="search"
-            placeholder="Search by id — Enter opens an exact id"
+            placeholder="Search by id prefix — Enter opens an exact id"
             value={text}
             onChange={(e) => {
               setText(e.target.value)
               setLookup(null)
             }}
             data-testid="search"
-            aria-label="Search by id"
+            aria-label="Search by id prefix"
           />
         </form>
         <select
@@ -274,8 +275,7 @@ export function ExecutionsPage({ search }: { search: string }) {
           ))}
         </select>
         <span className="toolbar__count muted" data-testid="execution-count">
-          {shown.length}
-          {needle !== '' && ` of ${list.items.length}`} loaded{list.next !== null ? ', more below' : ''}
+          {list.items.length} loaded{list.next !== null ? ', more below' : ''}
         </span>
       </div>
       {lookup !== null && (
@@ -301,17 +301,13 @@ export function ExecutionsPage({ search }: { search: string }) {
           <span>Duration</span>
         </div>
         <VirtualList
-          items={shown}
+          items={list.items}
           rowHeight={ROW_HEIGHT}
           rowKey={(e) => e.id}
           onEndReached={loadMore}
           testId="execution-list"
           className="exec-table__body"
-          empty={
-            <div className="panel-empty muted">
-              {list.loading ? 'Loading…' : needle !== '' && list.next !== null ? 'Searching…' : 'No executions match.'}
-            </div>
-          }
+          empty={<div className="panel-empty muted">{list.loading ? 'Loading…' : 'No executions match.'}</div>}
           renderRow={(e) => <ExecutionRow execution={e} now={now} />}
         />
       </div>
