@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { expect, it, onTestFinished } from 'vitest'
 import { createTestEngine } from '../../src/testing/index.js'
-import { describePostgres, openPostgresForTest, schemaForCurrentTest } from '../support/postgres.js'
+import { assertBuilt, ROOT, spawnTrellis, trellis, waitForOutput } from '../cli/trellis.js'
+import { describePostgres, openPostgresForTest, PG_URL, schemaForCurrentTest } from '../support/postgres.js'
 import { body, createTestServer, eventually, GATED, post, wf, type Json } from './support.js'
 import { openSse } from './sse-client.js'
 
@@ -59,5 +61,33 @@ describePostgres('the HTTP API on PostgreSQL', () => {
     await eventually('x1 completed', async () =>
       (await body(await fetch(`${url}/api/executions/x1`))).status === 'completed' ? true : undefined,
     )
+  })
+
+  it('`trellis serve --db postgres://…` serves the API and a worker; SIGTERM exits 0', async () => {
+    assertBuilt()
+    const db = `${PG_URL}?schema=${schemaForCurrentTest()}`
+    const hello = join(ROOT, 'examples/hello.yaml')
+    const running = spawnTrellis(['serve', '--port', '0', '--db', db, '--log-level', 'warn', '--workflow', hello])
+    onTestFinished(() => void (running.child.exitCode === null && running.child.kill('SIGKILL')))
+    await waitForOutput(running, /listening on http:\/\/\S+/)
+    const url = /listening on (http:\/\/\S+)/.exec(running.stdout())![1]!
+    expect(await body(await fetch(`${url}/api/health`))).toMatchObject({ ok: true, store: 'postgres' })
+
+    // Started over HTTP: runs in the server's process.
+    const res = await fetch(`${url}/api/executions`, post({ workflow: 'hello', inputs: { name: 'Ada' }, id: 'web-1' }))
+    expect(res.status).toBe(201)
+    expect(await (await fetch(`${url}/api/executions/web-1/stream`)).text()).toContain('"status":"completed"')
+    // Created by another process: its worker runs it.
+    expect((await trellis(['start', hello, '--id', 'cli-1', '--db', db])).code).toBe(0)
+    expect(await (await fetch(`${url}/api/executions/cli-1/stream`)).text()).toContain('"status":"completed"')
+    const found = await body(await fetch(`${url}/api/executions?id_prefix=cli-`))
+    expect(found.executions.map((e: Json) => [e.id, e.status])).toEqual([['cli-1', 'completed']])
+    expect(await body(await fetch(`${url}/api/executions/web-1`))).toMatchObject({
+      status: 'completed',
+      outputs: { greeting: 'Hello, Ada!' },
+    })
+
+    running.child.kill('SIGTERM')
+    expect((await running.exited).code).toBe(0)
   })
 })
