@@ -1,12 +1,13 @@
 /**
- * One task of the suite in a fresh process, so peak RSS and JIT state belong to that task alone. Prints one line,
- * `BENCH_RESULT <json>`, on stdout: `{ "result": row }` for a workload, `{ "ceiling": txn/s }` for the ceiling.
+ * One task of the suite in a fresh process, so peak RSS and JIT state belong to that task alone. Prints a line
+ * `BENCH_RESULT <json>` on stdout per row: `{ "result": row }` for a workload (the UI workload has one per page),
+ * `{ "ceiling": txn/s }` for the ceiling.
  * A workload that is still running after `--cap-s` seconds is stopped and reported with a note (when its event loop
  * gets to run the timer; otherwise the parent kills it).
  *
  * With `--profile-out FILE`, writes a CPU profile of the measured run (not the warm-up) to FILE.
  *
- *   node --import tsx bench/child.ts <W1|W2|W3|W4-100k|W4-10k|W5|ceiling> <mode> [--size full|smoke] [--cap-s N]
+ *   node --import tsx bench/child.ts <W1|W2|W3|W4-100k|W4-10k|W5|UI|ceiling> <mode> [--size full|smoke] [--cap-s N]
  *     [--profile-out FILE]
  */
 import { rmSync, writeFileSync } from 'node:fs'
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
     const profile = values['profile-out'] === undefined ? null : await startProfile()
     const result = await workload.measure(bench, size)
     if (profile !== null) writeFileSync(values['profile-out']!, JSON.stringify(await profile.stop()))
-    emit({ result })
+    for (const row of 'workload' in result ? [result] : result) emit({ result: row })
   } finally {
     clearTimeout(cap)
     await bench.close()

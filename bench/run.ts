@@ -7,6 +7,7 @@
  *   npm run bench -- --json                        # one JSON document on stdout, nothing else
  *   npm run bench -- --only W1,W3 --mode sqlite,memory --runs 5
  *   npm run bench -- --quick                       # one run, without W4 at 100,000 items
+ *   npm run bench -- --only UI --mode sqlite       # the web UI's pages in Chromium (needs dist/ui and Chromium)
  *   npm run bench -- --only W1 --mode sqlite --runs 1 --profile prof   # CPU profiles of the measured runs
  *   npx tsx bench/profile-summary.ts prof/*.cpuprofile                 # their hot spots
  */
@@ -127,8 +128,8 @@ async function postgresUnavailable(): Promise<string | null> {
   }
 }
 
-/** Runs one task in a fresh child process; rejects with its stderr when it fails. */
-function runChild(task: string, mode: Mode, run: number, options: Options): Promise<ChildPayload> {
+/** Runs one task in a fresh child process: its payloads (one per row); rejects with its stderr when it fails. */
+function runChild(task: string, mode: Mode, run: number, options: Options): Promise<ChildPayload[]> {
   const args = ['--import', 'tsx', CHILD, task, mode, '--size', options.size, '--cap-s', String(options.capS)]
   if (options.profileDir !== null && task !== 'ceiling') {
     mkdirSync(options.profileDir, { recursive: true })
@@ -153,18 +154,18 @@ function runChild(task: string, mode: Mode, run: number, options: Options): Prom
     child.on('error', fail)
     child.on('exit', (code, signal) => {
       clearTimeout(kill)
-      const line = (prefix: string): string | undefined =>
+      const lines = (prefix: string): string[] =>
         stdout
           .split('\n')
-          .find((l) => l.startsWith(prefix))
-          ?.slice(prefix.length)
-      const result = line(RESULT_PREFIX)
-      if (code === 0 && result !== undefined) return done(JSON.parse(result) as ChildPayload)
-      const leftovers = line(CLEANUP_PREFIX)
+          .filter((l) => l.startsWith(prefix))
+          .map((l) => l.slice(prefix.length))
+      const results = lines(RESULT_PREFIX)
+      if (code === 0 && results.length > 0) return done(results.map((r) => JSON.parse(r) as ChildPayload))
+      const leftovers = lines(CLEANUP_PREFIX)[0]
       if (leftovers !== undefined) void cleanUp(JSON.parse(leftovers) as Leftovers)
       if (killed) {
         const note = `stopped at the ${options.capS} s cap (killed: its event loop ran no timer until then)`
-        return done({ result: { ...emptyResult(task, mode), note } })
+        return done([{ result: { ...emptyResult(task, mode), note } }])
       }
       fail(new Error(`${task} ${mode} exited with ${signal ?? code}:\n${stderr.trim() || stdout.trim()}`))
     })
@@ -218,7 +219,13 @@ async function main(): Promise<number> {
   }
   const ceilingModes = modes.filter((m): m is 'sqlite' | 'sqlite-full' => m === 'sqlite' || m === 'sqlite-full')
 
-  const runs = new Map<string, BenchResult[]>()
+  // Per task (`id\0mode`), per row it gives (its workload name), the rows of every run.
+  const runs = new Map<string, Map<string, BenchResult[]>>()
+  const addRow = (key: string, row: BenchResult): void => {
+    const rows = runs.get(key) ?? new Map<string, BenchResult[]>()
+    rows.set(row.workload, [...(rows.get(row.workload) ?? []), row])
+    runs.set(key, rows)
+  }
   const ceilings = new Map<Mode, number[]>()
   const failures: string[] = []
   for (let run = 1; run <= options.runs; run++) {
@@ -226,8 +233,8 @@ async function main(): Promise<number> {
     for (const mode of ceilingModes) {
       log(`[run ${run}/${options.runs}] ceiling ${mode}`)
       try {
-        const payload = await runChild('ceiling', mode, run, options)
-        if ('ceiling' in payload) ceilings.set(mode, [...(ceilings.get(mode) ?? []), payload.ceiling])
+        for (const payload of await runChild('ceiling', mode, run, options))
+          if ('ceiling' in payload) ceilings.set(mode, [...(ceilings.get(mode) ?? []), payload.ceiling])
       } catch (error) {
         failures.push((error as Error).message)
         log((error as Error).message)
@@ -239,13 +246,19 @@ async function main(): Promise<number> {
         const key = `${id}\0${mode}`
         const reason = workload.notApplicable(mode)
         if (reason !== null) {
-          if (run === 1) runs.set(key, [{ ...emptyResult(id, mode), note: `not applicable: ${reason}` }])
+          if (run === 1) addRow(key, { ...emptyResult(id, mode), note: `not applicable: ${reason}` })
+          continue
+        }
+        const missing = workload.unavailable?.() ?? null
+        if (missing !== null) {
+          if (run === 1) addRow(key, { ...emptyResult(id, mode), note: `skipped: ${missing}` })
+          if (run === 1) log(`${id} ${mode}: skipped (${missing})`)
           continue
         }
         log(`[run ${run}/${options.runs}] ${id} ${mode}`)
         try {
-          const payload = await runChild(id, mode, run, options)
-          if ('result' in payload) runs.set(key, [...(runs.get(key) ?? []), payload.result])
+          for (const payload of await runChild(id, mode, run, options))
+            if ('result' in payload) addRow(key, payload.result)
         } catch (error) {
           failures.push((error as Error).message)
           log((error as Error).message)
@@ -257,8 +270,7 @@ async function main(): Promise<number> {
   const results: BenchResult[] = []
   for (const id of options.workloads) {
     for (const mode of modes) {
-      const list = runs.get(`${id}\0${mode}`)
-      if (list !== undefined && list.length > 0) results.push(medianRow(list))
+      for (const list of runs.get(`${id}\0${mode}`)?.values() ?? []) if (list.length > 0) results.push(medianRow(list))
     }
   }
   const ceilingOf = (mode: Mode): number | null => round(median(ceilings.get(mode) ?? []), 0)

@@ -1,6 +1,6 @@
 /**
- * The suite's tasks by id (the workloads of issue 6, W4 at two sizes, and the store's ceiling), with their full,
- * warm-up and smoke sizes, and how each turns its outcome into a result row.
+ * The suite's tasks by id (the workloads of issue 6, W4 at two sizes, the web UI's pages, and the store's
+ * ceiling), with their full, warm-up and smoke sizes, and how each turns its outcome into result rows.
  */
 import { emptyResult, peakRssMb, percentile, round, type BenchEngine, type BenchResult, type Mode } from './common.js'
 import { runW1, W1_FULL, type W1Params } from './w1-sequential.js'
@@ -8,10 +8,11 @@ import { runW2, W2_FULL, type W2Params } from './w2-fan-in.js'
 import { runW3, W3_FULL, type W3Params } from './w3-wake.js'
 import { runW4, W4_100K, W4_10K, type W4Params } from './w4-for-each.js'
 import { runW5, W5_FULL, type W5Params } from './w5-signals.js'
+import { runUiPages, UI_FULL, uiMissing, type UiParams } from './ui-pages.js'
 
 export type Size = 'full' | 'smoke'
 
-export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4-100k', 'W4-10k', 'W5'] as const
+export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4-100k', 'W4-10k', 'W5', 'UI'] as const
 export type WorkloadId = (typeof WORKLOAD_IDS)[number]
 
 export interface Workload {
@@ -19,10 +20,12 @@ export interface Workload {
   readonly title: string
   /** Why the workload cannot run in `mode`, or null when it can. */
   notApplicable(mode: Mode): string | null
+  /** What this machine lacks for it (a browser, a build), or null; its rows are then skipped with that note. */
+  unavailable?(): string | null
   /** Runs a small version of the workload first (at `full` size), so the measured run meets warm code. */
   warmup(bench: BenchEngine): Promise<void>
-  /** Runs the workload and returns its row. */
-  measure(bench: BenchEngine, size: Size): Promise<BenchResult>
+  /** Runs the workload and returns its row (or rows: the UI workload gives one per page). */
+  measure(bench: BenchEngine, size: Size): Promise<BenchResult | readonly BenchResult[]>
 }
 
 const ms = (value: number | null): number | null => round(value, 3)
@@ -156,6 +159,30 @@ function w5(): Workload {
   }
 }
 
+function ui(): Workload {
+  const sizes: Record<Size, UiParams> = { full: UI_FULL, smoke: { executions: 300 } }
+  const row = (workload: string, mode: Mode, wallMs: number): BenchResult => ({
+    ...emptyResult(workload, mode),
+    wall_ms: round(wallMs, 0),
+  })
+  return {
+    id: 'UI',
+    title: 'the web UI in Chromium: 5,000 executions and a 300-step run; list, filter and search, execution page',
+    notApplicable: (mode) => (mode === 'sqlite' ? null : 'the UI workload runs on the sqlite mode only'),
+    unavailable: uiMissing,
+    // Nothing to warm: each run is a fresh browser on a freshly started server, as a person opening the UI.
+    async warmup() {},
+    async measure(bench, size) {
+      const outcome = await runUiPages(bench, sizes[size])
+      return [
+        row('UI-list', bench.mode, outcome.listMs),
+        row('UI-search', bench.mode, outcome.searchMs),
+        row('UI-execution', bench.mode, outcome.executionMs),
+      ]
+    },
+  }
+}
+
 export const WORKLOADS: ReadonlyMap<WorkloadId, Workload> = new Map(
-  [w1(), w2(), w3(), w4('W4-100k', W4_100K, 1_000), w4('W4-10k', W4_10K, 200), w5()].map((w) => [w.id, w]),
+  [w1(), w2(), w3(), w4('W4-100k', W4_100K, 1_000), w4('W4-10k', W4_10K, 200), w5(), ui()].map((w) => [w.id, w]),
 )

@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { describe, onTestFailed } from 'vitest'
+import { type Browser, CHROMIUM } from './chromium.js'
 
-/** Debian's Chromium (`apt-get install chromium`); `.ci/run` installs it when absent. */
-export const CHROMIUM = '/usr/bin/chromium'
+export { type Browser, CHROMIUM, openBrowser } from './chromium.js'
 
 /** Whether a missing browser must fail the suite (CI) instead of skipping it. */
 const BROWSER_REQUIRED = process.env['CI'] === 'true'
@@ -21,50 +20,6 @@ if (!existsSync(CHROMIUM) && !BROWSER_REQUIRED) {
 
 /** Where the tests keep their screenshots (git-ignored). */
 export const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts/ui')
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
-/** A headless Chromium with a fresh profile directory, removed on close. */
-export interface Browser {
-  readonly context: BrowserContext
-  newPage(): Promise<Page>
-  close(): Promise<void>
-}
-
-export async function openBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install it with apt-get install chromium (CI=true needs it).`)
-  }
-  const profile = mkdtempSync(join(tmpdir(), 'trellis-chromium-'))
-  // A persistent context is how Playwright takes a --user-data-dir of our choosing: a fresh one per suite.
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1400, height: 900 },
-    deviceScaleFactor: 1,
-    timezoneId: 'UTC',
-    locale: 'en-US',
-  })
-  context.setDefaultTimeout(10_000)
-  return {
-    context,
-    newPage: () => context.newPage(),
-    async close() {
-      await context.close()
-      rmSync(profile, { recursive: true, force: true })
-    },
-  }
-}
 
 /** Saves a full-page screenshot as test-artifacts/ui/NAME.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {

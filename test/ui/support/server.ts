@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO, spawnTrellis } from '../../support/cli.js'
+import { REPO, TRELLIS_BIN } from '../../support/cli.js'
 
 /** A `trellis serve` process. */
 export interface Server {
@@ -10,15 +11,37 @@ export interface Server {
   stop(): Promise<void>
 }
 
+/** How to run the CLI: Node's arguments before `serve` (default: the built `bin/trellis.js`). */
+export interface ServerOptions {
+  /** e.g. `['--import', 'tsx', 'bench/ui-serve.ts']` for the CLI from source. @default [bin/trellis.js] */
+  readonly entry?: readonly string[]
+}
+
 /**
  * Starts the real server, `node bin/trellis.js serve --port 0 --db DB` plus `args`, and resolves with its URL once
- * it says it listens. Needs `npm run build` (the CLI in dist/ and the UI in dist/ui).
+ * it says it listens. Needs `npm run build` (the CLI in dist/ and the UI in dist/ui); with another `entry`, only
+ * the UI.
  */
-export async function startServer(db: string, args: readonly string[] = []): Promise<Server> {
-  for (const built of ['dist/cli/main.js', 'dist/ui/index.html']) {
-    if (!existsSync(join(REPO, built))) throw new Error(`${built} is missing: run npm run build before the UI tests`)
+export async function startServer(
+  db: string,
+  args: readonly string[] = [],
+  options: ServerOptions = {},
+): Promise<Server> {
+  const entry = options.entry ?? [TRELLIS_BIN]
+  const built = options.entry === undefined ? ['dist/cli/main.js', 'dist/ui/index.html'] : ['dist/ui/index.html']
+  for (const file of built) {
+    if (!existsSync(join(REPO, file))) throw new Error(`${file} is missing: run npm run build before the UI tests`)
   }
-  const proc = spawnTrellis(['serve', '--port', '0', '--db', db, '--log-level', 'warn', ...args])
+  const child = spawn(
+    process.execPath,
+    [...entry, 'serve', '--port', '0', '--db', db, '--log-level', 'warn', ...args],
+    {
+      cwd: REPO,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  const proc = { child, exited: new Promise<void>((done) => child.on('close', () => done())) }
   let out = ''
   let exited = false
   void proc.exited.then(() => (exited = true))
