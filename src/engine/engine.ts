@@ -4,7 +4,10 @@ import { resolveInputs, WORKFLOW_ACTIONS, type Workflow } from '../definition/in
 import { EventBus, type TrellisEvent } from '../events/index.js'
 import {
   isTerminalStatus,
+  type ClaimedAttempt,
+  type DecideUnheldResult,
   type ExecutionFilter,
+  type ExecutionStatus,
   type ExecutionRecord,
   type ExecutionSummary,
   type HolderIdentity,
@@ -22,7 +25,9 @@ import {
   type Clock,
   type Logger,
 } from '../util/index.js'
-import type { Command } from './decide.js'
+import { performAttempt, type AroundAttempt, type AttemptToRun } from './attempt-body.js'
+import type { AttemptOutcome } from './decide.js'
+import { decideDetached, type DetachedInput } from './detached.js'
 import {
   EngineClosedError,
   ExecutionNotFoundError,
@@ -115,8 +120,10 @@ export class Engine {
   readonly #retention: Retention | null
   /** Set by a worker: parked executions are released so the worker's capacity serves running ones. */
   releaseParked = false
-  /** Called when a runner stops holding an execution (workers use it to claim more). */
+  /** Called when a runner stops holding an execution, or when this process made work for workers (a child). */
   onCapacity: (() => void) | null = null
+  /** Wraps every attempt's body run by this engine (for example to make a tracing span current). */
+  aroundAttempt: AroundAttempt | null = null
 
   constructor(options: EngineOptions) {
     this.store = options.store
@@ -142,7 +149,9 @@ export class Engine {
       actions: this.actions,
       bus: this.events,
       logger: this.logger,
-      runChild: (parent, command, signal) => this.#runChild(parent, command, signal),
+      runChild: (parent, attempt, signal) =>
+        this.#runChild({ id: parent.id, workflow: parent.workflow }, attempt, signal, 'attached'),
+      aroundAttempt: () => this.aroundAttempt,
       committed: (runner, events) => this.#committed(runner, events),
       detached: (runner, reason, error) => this.#detached(runner, reason, error),
     }
@@ -315,6 +324,66 @@ export class Engine {
     const runner = await this.#runnerFor(id, lease, 'retry')
     await runner.dispatch({ kind: 'retry' })
     return this.#handle(id)
+  }
+
+  /**
+   * Decides on an execution nobody holds (detached), under its row lock, in one transaction with its attempt rows:
+   * how workers start executions, follow attempts' ends and wake timers, and how requesters apply operator requests
+   * (typescript-api.md). With `due` it starts or catches up an execution `Store.findDue` named, unless another
+   * worker is at it or did it already. `ended` is the attempt whose end `input` reports (refused with `lease-lost` when its lease is
+   * no longer current); `take` claims up to that many of the attempts the decision adds, for this engine's holder.
+   * Publishes the committed events, and wakes this process's waiters when the execution ended.
+   */
+  async decideUnheld(
+    id: string,
+    input: DetachedInput,
+    options: { ended?: ClaimedAttempt; take?: number } = {},
+  ): Promise<DecideUnheldResult> {
+    let status: ExecutionStatus | null = null
+    const now = this.clock.now()
+    const result = await this.store.decideUnheld({
+      executionId: id,
+      now,
+      ...(input === 'due' ? { skipLocked: true, onlyIfDue: true } : {}),
+      ...(this.#isGone === undefined ? {} : { isGone: this.#isGone }),
+      ...(options.ended === undefined ? {} : { ended: options.ended }),
+      ...(options.take === undefined
+        ? {}
+        : { take: { holder: this.holder, limit: options.take, leaseMs: this.leaseMs } }),
+      decide: (loaded, attempts) => {
+        const decided = decideDetached(loaded, attempts, input, { now, random: this.#random })
+        status = decided.status
+        return decided.decision
+      },
+    })
+    if (result.outcome === 'decided') {
+      if (result.events.length > 0) this.events.publish(result.events)
+      if (status !== null && isTerminalStatus(status)) this.#resolveWaiters(id)
+    }
+    return result
+  }
+
+  /** Carries out an attempt a worker claimed: its action, or the child execution of a `workflow` step. */
+  performClaimed(attempt: ClaimedAttempt, controller: AbortController): Promise<AttemptOutcome | null> {
+    return performAttempt(
+      {
+        clock: this.clock,
+        actions: this.actions,
+        logger: this.logger,
+        aroundAttempt: this.aroundAttempt,
+        runChild: async (child, signal) => {
+          const parent = await this.#record(child.executionId)
+          return this.#runChild({ id: parent.id, workflow: parent.definition }, child, signal, 'detached')
+        },
+      },
+      attempt,
+      controller,
+    )
+  }
+
+  /** The same-host "holder is gone" test this engine uses (SQLite), or undefined (PostgreSQL: lease expiry only). */
+  get isGone(): ((holder: { host: string; pid: number }) => boolean) | undefined {
+    return this.#isGone
   }
 
   /** Deletes ended executions that ended before `cutoff` (epoch ms), with their events; returns how many. */
@@ -588,19 +657,8 @@ export class Engine {
       return
     }
     await this.store.request(id, kind, reason, this.clock.now())
-    // Nobody holds it: the requester applies the request itself (typescript-api.md). Neither starts an attempt.
-    const lease = await this.store.acquire(id, this.holder, this.clock.now(), this.leaseMs, this.#isGone)
-    if (lease === undefined) return
-    const loaded = await this.store.loadExecution(id)
-    if (loaded === undefined) throw new ExecutionNotFoundError(id)
-    const runner2 = new ExecutionRunner(this.#host, new ExecutionState(loaded), lease)
-    this.#runners.set(id, runner2)
-    await runner2.dispatch({ kind: 'requests' })
-    if (this.#runners.get(id) === runner2) {
-      runner2.stop()
-      this.#runners.delete(id)
-      await this.store.release(lease)
-    }
+    // Nobody holds it: the requester applies the request itself (typescript-api.md); a holder applies its own.
+    await this.decideUnheld(id, { kind: 'requests' })
   }
 
   // --- waiting for the end -------------------------------------------------------------------------------
@@ -667,33 +725,42 @@ export class Engine {
 
   // --- children ------------------------------------------------------------------------------------------
 
+  /**
+   * Runs the child execution of a `workflow` step (id `<parent>:<step>[:<index>]`) and resolves with its outputs.
+   * Attached, this process runs the child too; detached (a worker's attempt), the child is created for any worker.
+   * A new attempt of a step whose child failed retries that child (same id); one that is running is followed.
+   */
   async #runChild(
-    parent: ExecutionState,
-    command: Extract<Command, { kind: 'start-attempt' }>,
+    parent: { id: string; workflow: Workflow },
+    attempt: AttemptToRun,
     signal: AbortSignal,
+    mode: 'attached' | 'detached',
   ): Promise<unknown> {
-    if (command.spec.kind !== 'workflow') throw new Error('not a workflow step')
-    const ref = command.spec.workflow
+    const ref = attempt.target
     const child = Object.hasOwn(parent.workflow.children, ref)
       ? parent.workflow.children[ref]
       : this.#workflows.get(ref)
     if (child === undefined) {
       throw Object.assign(new Error(`No workflow "${ref}" is registered.`), { code: 'NOT_FOUND', retryable: false })
     }
-    const id = `${parent.id}:${command.step}${command.index === null ? '' : `:${command.index}`}`
-    const input = (command.input ?? {}) as Record<string, unknown>
+    const id = `${parent.id}:${attempt.step}${attempt.index === null ? '' : `:${attempt.index}`}`
+    const input = (attempt.input ?? {}) as Record<string, unknown>
     let record: ExecutionRecord
     try {
       record = await this.create(child, input, {
         id,
-        parent: { id: parent.id, step: command.step, index: command.index },
+        parent: { id: parent.id, step: attempt.step, index: attempt.index },
       })
     } catch (error) {
       throw Object.assign(error as Error, { retryable: false })
     }
-    // A new attempt of a step whose child failed retries that child (same id); one that was running is followed.
-    if (record.status === 'failed') await this.retry(id)
-    else await this.#attach(id, 'recover')
+    if (mode === 'attached') {
+      if (record.status === 'failed') await this.retry(id)
+      else await this.#attach(id, 'recover')
+    } else {
+      if (record.status === 'failed') await this.decideUnheld(id, { kind: 'retry' })
+      this.onCapacity?.()
+    }
     const onAbort = (): void => void this.cancel(id, 'parent step cancelled').catch(() => {})
     signal.addEventListener('abort', onAbort, { once: true })
     try {

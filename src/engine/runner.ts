@@ -1,8 +1,8 @@
 import type { ActionRegistry } from '../actions/index.js'
-import { actionFailureOf } from '../actions/index.js'
 import type { EventBus, TrellisEvent } from '../events/index.js'
 import { LeaseLostError, isTerminalStatus, type Lease, type Store } from '../store/index.js'
-import { errorInfoOf, findNonJson, type Clock, type ErrorInfo, type Logger } from '../util/index.js'
+import type { Clock, Logger } from '../util/index.js'
+import { performAttempt, SHUTDOWN, type AroundAttempt, type AttemptToRun } from './attempt-body.js'
 import { decide, type AttemptOutcome, type Command, type DecisionInput } from './decide.js'
 import type { ExecutionState } from './state.js'
 
@@ -15,18 +15,14 @@ export interface RunnerHost {
   readonly bus: EventBus
   readonly logger: Logger
   /** Runs a child workflow for a `workflow` step; resolves with its outcome. */
-  runChild(
-    parent: ExecutionState,
-    command: Extract<Command, { kind: 'start-attempt' }>,
-    signal: AbortSignal,
-  ): Promise<unknown>
+  runChild(parent: ExecutionState, attempt: AttemptToRun, signal: AbortSignal): Promise<unknown>
+  /** The engine's wrapper around attempt bodies, if any. */
+  aroundAttempt(): AroundAttempt | null
   /** Called after every commit: the engine re-arms its one timer and wakes waiters. */
   committed(runner: ExecutionRunner, events: readonly TrellisEvent[]): void
   /** The runner stopped holding the execution (ended, lease lost, or failed internally). */
   detached(runner: ExecutionRunner, reason: 'ended' | 'lease-lost' | 'error' | 'closed', error?: unknown): void
 }
-
-const SHUTDOWN = Symbol('shutdown')
 
 /**
  * Holds one execution in this process: feeds inputs to `decide()` one at a time, commits each decision (state
@@ -141,37 +137,24 @@ export class ExecutionRunner {
     const key = attemptKey(command.step, command.index)
     const controller = new AbortController()
     this.#inflight.set(key, controller)
-    const cancelTimer =
-      command.timeoutMs === null
-        ? null
-        : host.clock.setTimer(command.timeoutMs, () =>
-            controller.abort({ code: 'TIMEOUT', message: `The attempt timed out after ${command.timeoutMs}ms.` }),
-          )
-    let outcome: AttemptOutcome
+    const attempt = attemptOf(this.state.id, command)
+    let outcome: AttemptOutcome | null
     try {
-      // typescript-api.md: an action that returns `undefined` gives `null`.
-      const output = (await raceAbort(this.#execute(command, controller.signal), controller.signal)) ?? null
-      const bad = findNonJson(output)
-      outcome =
-        bad === null
-          ? { ok: true, output }
-          : {
-              ok: false,
-              error: { code: 'INVALID_OUTPUT', message: `The step's output is not JSON (at ${bad}).` },
-              retryable: false,
-            }
-    } catch (error) {
-      if (controller.signal.aborted) {
-        if (controller.signal.reason === SHUTDOWN) return
-        outcome = { ok: false, error: errorInfoOf(controller.signal.reason, 'CANCELLED'), retryable: true }
-      } else {
-        const failure = actionFailureOf(error)
-        outcome = { ok: false, error: { code: failure.code, message: failure.message }, retryable: failure.retryable }
-      }
+      outcome = await performAttempt(
+        {
+          clock: host.clock,
+          actions: host.actions,
+          logger: host.logger,
+          aroundAttempt: host.aroundAttempt(),
+          runChild: (child, signal) => host.runChild(this.state, child, signal),
+        },
+        attempt,
+        controller,
+      )
     } finally {
-      cancelTimer?.()
       if (this.#inflight.get(key) === controller) this.#inflight.delete(key)
     }
+    if (outcome === null) return
     // Let the event loop breathe after every attempt: with synchronous actions and a synchronous SQLite driver,
     // end → decide → commit → start is otherwise an endless chain of promise callbacks, and lease renewals, change
     // checks, timers and HTTP requests would wait until the whole workload ended.
@@ -185,54 +168,22 @@ export class ExecutionRunner {
       outcome,
     })
   }
+}
 
-  async #execute(command: Extract<Command, { kind: 'start-attempt' }>, signal: AbortSignal): Promise<unknown> {
-    const host = this.#host
-    if (command.spec.kind === 'workflow') return host.runChild(this.state, command, signal)
-    const action = host.actions.get(command.spec.action)
-    const executionId = this.state.id
-    const idempotencyKey =
-      command.index === null ? `${executionId}/${command.step}` : `${executionId}/${command.step}/${command.index}`
-    return action(command.input, {
-      signal,
-      attempt: command.attempt,
-      idempotencyKey,
-      executionId,
-      step: command.step,
-      index: command.index,
-      logger: host.logger.child({
-        execution_id: executionId,
-        step: command.step,
-        attempt: command.attempt,
-        index: command.index,
-      }),
-    })
+/** The attempt a `start-attempt` command describes. */
+export function attemptOf(executionId: string, command: Extract<Command, { kind: 'start-attempt' }>): AttemptToRun {
+  return {
+    executionId,
+    step: command.step,
+    index: command.index,
+    attempt: command.attempt,
+    kind: command.spec.kind,
+    target: command.spec.kind === 'action' ? command.spec.action : command.spec.workflow,
+    input: command.input,
+    timeoutMs: command.timeoutMs,
   }
 }
 
 function attemptKey(step: string, index: number | null): string {
   return index === null ? step : `${step}#${index}`
 }
-
-/** Settles with the promise, or rejects as soon as the signal aborts (an action that ignores its signal is left behind). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        // The action's own error, passed on unchanged: the engine reads its code and message, whatever it is.
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(error)
-      },
-    )
-  })
-}
-
-export type { ErrorInfo }

@@ -5,3 +5,4 @@
 export type * from './store.js'
 export * from './records.js'
 export * from './errors.js'
+export * from './attempts.js'

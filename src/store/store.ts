@@ -1,6 +1,7 @@
 import type { PendingEvent, TrellisEvent } from '../events/index.js'
 import type { Workflow } from '../definition/index.js'
 import type { JsonValue } from '../util/index.js'
+import type { ClaimedAttempt, DecideUnheldRequest, DecideUnheldResult } from './attempts.js'
 import type {
   ExecutionFilter,
   ExecutionRecord,
@@ -131,6 +132,27 @@ export interface Store {
   renewAll(holderId: string, now: number, leaseMs: number): Promise<Set<string>>
   /** Gives the execution up so others can take it at once. A lost lease is ignored. */
   release(lease: Lease): Promise<void>
+
+  /**
+   * Takes a decision on a detached execution under its row lock, in one transaction (see DecideUnheldRequest): the
+   * way workers and requesters change executions nobody holds. An expired or gone holder is cleared first.
+   */
+  decideUnheld(request: DecideUnheldRequest): Promise<DecideUnheldResult>
+  /** Claims up to `limit` attempts nobody runs, of detached executions, oldest first (SKIP LOCKED on PostgreSQL). */
+  claimAttempts(holder: HolderIdentity, limit: number, now: number, leaseMs: number): Promise<ClaimedAttempt[]>
+  /** Extends every attempt lease this holder has; returns the attempts it still holds. */
+  renewAttempts(holderId: string, now: number, leaseMs: number): Promise<ClaimedAttempt[]>
+  /** Ends the leases of these attempts (all of the holder's without `attempts`) now, so others restart them at once. */
+  releaseAttempts(holderId: string, now: number, attempts?: readonly ClaimedAttempt[]): Promise<number>
+  /**
+   * Ids of detached executions (or ones whose holder is gone) with a decision due: new, due timers, news, attempts
+   * whose worker's lease ran out, an expired holder. Oldest first.
+   */
+  findDue(now: number, limit: number, isGone?: (holder: { host: string; pid: number }) => boolean): Promise<string[]>
+  /** Attempts waiting for a worker. */
+  countReadyAttempts(): Promise<number>
+  /** Earliest lease expiry of attempts other holders have (to restart a dead worker's attempts on time). */
+  nextAttemptExpiry(holderId: string): Promise<number | null>
 
   /**
    * Commits one change to one execution, fenced by the lease: the rows and events commit together, events

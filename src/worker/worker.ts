@@ -1,9 +1,10 @@
-import type { Engine } from '../engine/index.js'
+import { SHUTDOWN, type Engine } from '../engine/index.js'
+import { attemptKeyString, type ClaimedAttempt } from '../store/index.js'
 import { InvalidOptionError } from '../util/index.js'
 
 /** Options of a worker loop around an engine. */
 export interface WorkerOptions {
-  /** Most executions this worker holds at once. @default 10 */
+  /** Most attempts this worker runs at once. @default 10 */
   readonly concurrency?: number
   /** Safety-net poll when no change notification arrives. @default 1_000 */
   readonly pollMs?: number
@@ -13,14 +14,33 @@ export interface WorkerOptions {
 export interface Worker {
   /** Resolves when the worker stopped. */
   readonly done: Promise<void>
-  /** Stops claiming, aborts running attempts (they stay resumable) and releases every lease. */
-  stop(): Promise<void>
+  /**
+   * Stops claiming, lets running attempts finish for up to `graceMs` (default 0), then aborts the rest and releases
+   * them, so other workers start them again at once instead of after their lease would have run out.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>
+}
+
+/** Executions examined per pass for due decisions. */
+const DUE_BATCH = 50
+/** Least time between two passes woken by other processes' commits (each commit notifies every worker). */
+const MIN_PASS_GAP_MS = 20
+
+interface Running {
+  readonly attempt: ClaimedAttempt
+  readonly controller: AbortController
 }
 
 /**
- * Claims executions nobody runs (new `start`ed ones, interrupted ones, due timers, unapplied signals) and runs
- * them until stopped. Woken by other processes' commits, by its one timer for the next due wake-up, and by a
- * slow poll as the safety net; never by scanning every execution.
+ * Runs detached executions with other workers (typescript-api.md, "Who runs an execution"). A worker does not hold
+ * executions: it claims attempts (ready steps and iterations) and runs them, and it takes the decisions that are due
+ * on executions nobody holds (new ones, timers, signals and operator requests, attempts whose worker died), each in
+ * one short transaction under the execution's row lock. The decision after an attempt's end hands the attempts it
+ * starts to the same worker while it has room, so a sequential workflow costs one transaction per step.
+ *
+ * Woken by other processes' commits, by one timer for the next due wake-up or lease expiry, and by a slow poll as the
+ * safety net; never by scanning every execution. A heartbeat renews its attempts' leases; an attempt it no longer
+ * holds (cancelled, or taken over after its lease ran out) is aborted here, and its end is never written.
  */
 export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
   const concurrency = options.concurrency ?? 10
@@ -28,51 +48,210 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
     throw new InvalidOptionError('--concurrency', `must be a whole number of at least 1; got ${concurrency}`)
   }
   const pollMs = options.pollMs ?? 1_000
+  const { store, clock, logger } = engine
+  const running = new Map<string, Running>()
+  const settled = new Set<() => void>()
+  /** Decisions after attempts' ends under way (stop waits for them). */
+  const completing = new Set<Promise<unknown>>()
+  let lastPass = 0
+  let cancelSoon: (() => void) | null = null
   let stopped = false
-  let claiming: Promise<void> | null = null
+  let passing: Promise<void> | null = null
   let again = false
   let cancelTimer: (() => void) | null = null
+  let cancelBeat: (() => void) | null = null
+  let renewing: Promise<void> | null = null
+  let renewSoon: (() => void) | null = null
   let finish: () => void = () => {}
   const done = new Promise<void>((resolve) => (finish = resolve))
 
-  const claim = (): void => {
+  const free = (): number => concurrency - running.size
+
+  /** One pass: due decisions first (they may hand attempts to this worker), then claims, then the next wake-up. */
+  const pass = (): void => {
     if (stopped) return
-    if (claiming !== null) {
+    if (passing !== null) {
       again = true
       return
     }
-    claiming = (async () => {
-      const free = concurrency - engine.held
-      if (free > 0) await engine.claim(free)
-      const next = await engine.nextUnheldWakeAt()
+    lastPass = clock.now()
+    passing = (async () => {
+      const due = await store.findDue(clock.now(), DUE_BATCH, engine.isGone)
+      for (const id of due) {
+        if (stopped) return
+        const result = await engine.decideUnheld(id, 'due', { take: free() })
+        if (result.outcome === 'decided') start(result.taken)
+      }
+      if (!stopped && free() > 0) start(await store.claimAttempts(engine.holder, free(), clock.now(), engine.leaseMs))
+      const [wake, expiry] = await Promise.all([engine.nextUnheldWakeAt(), store.nextAttemptExpiry(engine.holder.id)])
+      const next = [wake, expiry].filter((at): at is number => at !== null).reduce((a, b) => Math.min(a, b), Infinity)
       cancelTimer?.()
-      const delay = next === null ? pollMs : Math.min(pollMs, Math.max(0, next - engine.clock.now()))
-      cancelTimer = engine.clock.setTimer(delay, claim)
+      cancelTimer = stopped ? null : clock.setTimer(Math.min(pollMs, Math.max(0, next - clock.now())), pass)
     })()
-      .catch((error: unknown) => engine.logger.warn({ err: error }, 'claiming failed; will try again'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'a worker pass failed; will try again'))
       .finally(() => {
-        claiming = null
+        passing = null
         if (again) {
           again = false
-          claim()
+          pass()
         }
       })
   }
 
-  engine.releaseParked = true
-  engine.onCapacity = claim
-  const unwatch = engine.store.onExternalChange(claim)
-  claim()
+  const start = (attempts: readonly ClaimedAttempt[]): void => {
+    for (const attempt of attempts) {
+      const key = attemptKeyString(attempt)
+      const controller = new AbortController()
+      running.set(key, { attempt, controller })
+      void engine
+        .performClaimed(attempt, controller)
+        .then(async (outcome) => {
+          // Let the event loop breathe between attempts (see ExecutionRunner): heartbeats and claims go on.
+          await new Promise<void>((resolve) => setImmediate(resolve))
+          if (running.get(key)?.controller !== controller) return // taken away by the heartbeat
+          if (outcome === null) return // stopping: released by stop()
+          running.delete(key)
+          const deciding = engine.decideUnheld(
+            attempt.executionId,
+            {
+              kind: 'attempt-ended',
+              step: attempt.step,
+              index: attempt.index,
+              attempt: attempt.attempt,
+              outcome,
+            },
+            { ended: attempt, take: stopped ? 0 : free() },
+          )
+          completing.add(deciding)
+          const result = await deciding.finally(() => completing.delete(deciding))
+          if (result.outcome === 'decided') start(result.taken)
+          else if (result.outcome === 'lease-lost' || result.outcome === 'held') {
+            leaseLost(attempt, 'its end was not recorded')
+          }
+        })
+        .catch((error: unknown) => {
+          running.delete(key)
+          logger.error(
+            { err: error, execution_id: attempt.executionId, step: attempt.step, attempt: attempt.attempt },
+            'could not record the end of an attempt; its lease will run out and it will start again',
+          )
+        })
+        .finally(() => {
+          if (running.get(key)?.controller === controller && controller.signal.aborted) running.delete(key)
+          for (const wake of settled) wake()
+          if (free() > 0) soon()
+        })
+    }
+  }
+
+  const leaseLost = (attempt: ClaimedAttempt, what: string): void => {
+    logger.warn(
+      {
+        code: 'LEASE_LOST',
+        execution_id: attempt.executionId,
+        step: attempt.step,
+        index: attempt.index,
+        attempt: attempt.attempt,
+      },
+      `LEASE_LOST: attempt ${attempt.attempt} of step "${attempt.step}" of execution ${attempt.executionId} is no ` +
+        `longer this worker's (cancelled, or started again elsewhere after its lease ran out); ${what}`,
+    )
+  }
+
+  /** Renews every lease; aborts the attempts this worker no longer holds. */
+  const renew = (): Promise<void> => {
+    if (renewing !== null) return renewing
+    renewing = (async () => {
+      if (running.size === 0) return
+      const held = await store.renewAttempts(engine.holder.id, clock.now(), engine.leaseMs)
+      const tokens = new Map(held.map((a) => [attemptKeyString(a), a.token]))
+      for (const [key, { attempt, controller }] of running) {
+        if (tokens.get(key) === attempt.token) continue
+        running.delete(key)
+        controller.abort({ code: 'CANCELLED', message: 'The attempt is no longer this worker’s.' })
+        leaseLost(attempt, 'it was stopped here')
+      }
+    })()
+      .catch((error: unknown) => logger.warn({ err: error }, 'lease renewal failed; will try again'))
+      .finally(() => (renewing = null))
+    return renewing
+  }
+
+  const beat = (): void => {
+    cancelBeat = clock.setTimer(Math.floor(engine.leaseMs / 3), () => void renew().finally(() => !stopped && beat()))
+  }
+
+  /** A pass now, or after MIN_PASS_GAP_MS since the last one began (bursts of wake-ups make one pass). */
+  const soon = (): void => {
+    if (stopped || cancelSoon !== null) return
+    const wait = lastPass + MIN_PASS_GAP_MS - clock.now()
+    if (wait <= 0) return pass()
+    cancelSoon = clock.setTimer(wait, () => {
+      cancelSoon = null
+      pass()
+    })
+  }
+
+  /** Another process committed: maybe new work, maybe one of our attempts was cancelled (checked soon, coalesced). */
+  const onChange = (): void => {
+    soon()
+    if (running.size > 0 && renewSoon === null) {
+      renewSoon = clock.setTimer(100, () => {
+        renewSoon = null
+        void renew()
+      })
+    }
+  }
+
+  engine.onCapacity = soon
+  const unwatch = store.onExternalChange(onChange)
+  beat()
+  pass()
 
   return {
     done,
-    async stop() {
+    async stop(stopOptions = {}) {
       if (stopped) return done
       stopped = true
       cancelTimer?.()
+      cancelSoon?.()
+      renewSoon?.()
       unwatch()
       engine.onCapacity = null
-      await claiming
+      await passing
+      const graceMs = stopOptions.graceMs ?? 0
+      if (running.size > 0 && graceMs > 0) {
+        await new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (running.size > 0) return
+            settled.delete(check)
+            cancel()
+            resolve()
+          }
+          const cancel = clock.setTimer(graceMs, () => {
+            settled.delete(check)
+            resolve()
+          })
+          settled.add(check)
+          check()
+        })
+      }
+      cancelBeat?.()
+      const left = [...running.values()]
+      for (const { controller } of left) controller.abort(SHUTDOWN)
+      if (left.length > 0) {
+        await store
+          .releaseAttempts(
+            engine.holder.id,
+            clock.now(),
+            left.map((r) => r.attempt),
+          )
+          .catch((error: unknown) =>
+            logger.warn({ err: error }, 'could not release attempts; their leases will expire'),
+          )
+      }
+      running.clear()
+      await Promise.allSettled([...completing])
       await engine.close()
       finish()
       return done

@@ -19,14 +19,32 @@ import { StepBoard } from '../step-board.js'
 interface WorkerOptions extends DbOptions, ActionsOptions {
   readonly concurrency: number
   readonly retention?: number
+  readonly grace: number
+  readonly lease: number
 }
 
-/** `trellis worker`: run executions from the store until stopped (Ctrl-C: exit 130; SIGTERM: exit 0). */
+/**
+ * `trellis worker`: run executions from the store until stopped. SIGTERM: stop claiming, let running attempts finish
+ * within `--grace`, release the rest so other workers start them at once, exit 0. Ctrl-C: the same without the
+ * grace period, exit 130.
+ */
 export function registerWorker(program: Command, cli: Cli): void {
   const command = program
     .command('worker')
     .description('run executions from the store (started ones, timers, signals) until stopped')
-    .option('--concurrency <n>', 'most executions held at once', intArg(1), 10)
+    .option('--concurrency <n>', 'most attempts run at once', intArg(1), 10)
+    .option(
+      '--grace <duration>',
+      'on SIGTERM, how long running attempts may take to finish before they are released to other workers',
+      parseDurationArg,
+      30_000,
+    )
+    .option(
+      '--lease <duration>',
+      'how long a claimed attempt stays this worker’s without a heartbeat (renewed every third of it)',
+      parseDurationArg,
+      30_000,
+    )
     .option(
       '--retention <duration>',
       'also delete executions that ended longer ago than this (with their events), checking every hour at most',
@@ -51,7 +69,14 @@ async function work(options: WorkerOptions, io: Io): Promise<number> {
   if (store === null) throw new Error('unreachable: the database is created when missing')
   try {
     const retention = options.retention === undefined ? undefined : { olderThanMs: options.retention }
-    const worker = await createWorker({ db: store, actions, logger, concurrency: options.concurrency, retention })
+    const worker = await createWorker({
+      db: store,
+      actions,
+      logger,
+      concurrency: options.concurrency,
+      retention,
+      leaseMs: options.lease,
+    })
     const off = worker.engine.events.onAny(eventPrinter(io))
     io.out(
       `worker running executions from ${describeDb(options.db)} (concurrency ${options.concurrency}` +
@@ -65,8 +90,11 @@ async function work(options: WorkerOptions, io: Io): Promise<number> {
         interrupt.signal.addEventListener('abort', () => resolve(), { once: true })
       }),
     ])
-    // Running attempts are aborted and stay resumable; leases are released so others take over at once.
-    await worker.stop()
+    // SIGTERM: running attempts get the grace period to finish. What is still running then (or at once on Ctrl-C) is
+    // aborted and released, so other workers start those attempts again at once.
+    if (interrupt.received === 'SIGTERM')
+      io.out(`stopping: running attempts may finish within ${formatDuration(options.grace)}`)
+    await worker.stop({ graceMs: interrupt.received === 'SIGTERM' ? options.grace : 0 })
     off()
     io.out(`worker stopped${interrupt.received === null ? '' : ` (${interrupt.received})`}`)
     return interrupt.received === 'SIGINT' ? EXIT_CODE.interrupted : EXIT_CODE.ok

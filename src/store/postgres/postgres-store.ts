@@ -5,7 +5,10 @@ import type { TrellisEvent } from '../../events/index.js'
 import type { Clock } from '../../util/index.js'
 import {
   StoreUnavailableError,
+  type ClaimedAttempt,
   type CreateResult,
+  type DecideUnheldRequest,
+  type DecideUnheldResult,
   type ExecutionChanges,
   type ExecutionFilter,
   type ExecutionRecord,
@@ -21,6 +24,14 @@ import {
 import {
   acquireIn,
   appendSignalIn,
+  claimAttemptsIn,
+  claimableAttemptsQuery,
+  countReadyAttempts,
+  decideUnheldIn,
+  releaseAttemptsIn,
+  renewAttemptsIn,
+  selectDueExecutions,
+  selectNextAttemptExpiry,
   applyChanges,
   clampFutureCompletions,
   createExecutionIn,
@@ -200,6 +211,44 @@ class PostgresStore implements Store {
 
   release(lease: Lease): Promise<void> {
     return this.#write((db) => releaseLease(db, lease), { notify: true })
+  }
+
+  decideUnheld(request: DecideUnheldRequest): Promise<DecideUnheldResult> {
+    return this.#write((db) => decideUnheldIn(db, request, { lock: true }), { notify: true })
+  }
+
+  claimAttempts(holder: HolderIdentity, limit: number, now: number, leaseMs: number): Promise<ClaimedAttempt[]> {
+    if (limit <= 0) return Promise.resolve([])
+    // One UPDATE: the candidates are locked with SKIP LOCKED (claimers skip each other's rows), and their executions
+    // FOR SHARE, so a claim never overlaps a decision or an `acquire` on the same execution (those lock it FOR
+    // UPDATE; a claim skips such rows until that transaction ends, and its NOTIFY brings the claimer back).
+    return this.#read((db) =>
+      claimAttemptsIn(
+        db,
+        { holder, limit, now, leaseMs },
+        sql`${claimableAttemptsQuery(db, now).limit(limit)} for update of a skip locked for share of e skip locked`,
+      ),
+    )
+  }
+
+  renewAttempts(holderId: string, now: number, leaseMs: number): Promise<ClaimedAttempt[]> {
+    return this.#read((db) => renewAttemptsIn(db, holderId, now, leaseMs))
+  }
+
+  releaseAttempts(holderId: string, now: number, attempts?: readonly ClaimedAttempt[]): Promise<number> {
+    return this.#write((db) => releaseAttemptsIn(db, holderId, now, attempts), { notify: true })
+  }
+
+  findDue(now: number, limit: number): Promise<string[]> {
+    return this.#read((db) => selectDueExecutions(db, { now, limit }))
+  }
+
+  countReadyAttempts(): Promise<number> {
+    return this.#read((db) => countReadyAttempts(db))
+  }
+
+  nextAttemptExpiry(holderId: string): Promise<number | null> {
+    return this.#read((db) => selectNextAttemptExpiry(db, holderId))
   }
 
   commit(lease: Lease, changes: ExecutionChanges, now: number): Promise<TrellisEvent[]> {

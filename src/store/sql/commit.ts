@@ -60,7 +60,8 @@ function lastPerKey<T>(items: readonly T[], key: (item: T) => string): T[] {
  */
 export async function applyChanges(
   db: Kysely<Database>,
-  lease: Lease,
+  /** The holder's lease; or, for a detached execution decided under its row lock, `holderId: null` and its token. */
+  lease: Lease | { readonly executionId: string; readonly holderId: null; readonly token: number },
   changes: ExecutionChanges,
   now: number,
 ): Promise<TrellisEvent[]> {
@@ -77,7 +78,7 @@ export async function applyChanges(
     .updateTable('executions')
     .set((eb) => ({ ...patch, updated_at: now, last_seq: eb('last_seq', '+', pending.length) }))
     .where('id', '=', id)
-    .where('holder_id', '=', lease.holderId)
+    .where((eb) => (lease.holderId === null ? eb('holder_id', 'is', null) : eb('holder_id', '=', lease.holderId)))
     .where('lease_token', '=', lease.token)
     .returning(['last_seq', 'requests'])
     .executeTakeFirst()

@@ -14,6 +14,7 @@ export interface Database {
   iterations: IterationsTable
   events: EventsTable
   signals: SignalsTable
+  attempts: AttemptsTable
   trellis_migrations: MigrationsTable
 }
 
@@ -119,6 +120,27 @@ export interface SignalsTable {
   consumed_at: number | null
 }
 
+/** An attempt in flight of a detached execution, handed to workers (migration 3). */
+export interface AttemptsTable {
+  execution_id: string
+  step: string
+  /** The iteration index, or -1 for a step that is not a `for_each` iteration. */
+  idx: number
+  attempt: number
+  kind: 'action' | 'workflow'
+  /** The action name, or the workflow reference of a `workflow` step. */
+  target: string
+  /** JSON: the input rendered when the attempt was decided. */
+  input: string
+  timeout_ms: number | null
+  created_at: number
+  holder_id: string | null
+  holder_host: string | null
+  holder_pid: number | null
+  lease_token: number
+  lease_expires_at: number | null
+}
+
 /** The migration ledger: one row per migration applied. */
 export interface MigrationsTable {
   version: number
@@ -132,3 +154,4 @@ export type StepRow = Selectable<StepsTable>
 export type IterationRow = Selectable<IterationsTable>
 export type EventRow = Selectable<EventsTable>
 export type SignalRow = Selectable<SignalsTable>
+export type AttemptRow = Selectable<AttemptsTable>

@@ -53,17 +53,21 @@ export function isUnheld(state: LeaseState, now: number, isGone?: IsGone): boole
   return isGone?.({ host: state.host ?? '', pid: state.pid ?? 0 }) === true
 }
 
-/** The lease columns of one execution; `lock` adds FOR UPDATE (PostgreSQL). */
+/**
+ * The lease columns of one execution; `lock` adds FOR UPDATE (PostgreSQL), and `skipLocked` SKIP LOCKED (a row
+ * another transaction has locked then reads as absent).
+ */
 export async function selectLeaseState(
   db: Kysely<Database>,
   id: string,
-  options: { lock: boolean },
+  options: { lock: boolean; skipLocked?: boolean },
 ): Promise<LeaseState | undefined> {
   const row = await db
     .selectFrom('executions')
     .select(LEASE_COLUMNS)
     .where('id', '=', id)
     .$if(options.lock, (q) => q.forUpdate())
+    .$if(options.lock && options.skipLocked === true, (q) => q.skipLocked())
     .executeTakeFirst()
   return row === undefined ? undefined : leaseStateFromRow(row)
 }
@@ -110,6 +114,15 @@ export async function acquireIn(
   const state = await selectLeaseState(db, id, options)
   if (state === undefined) throw new ExecutionNotFoundError(id)
   if (state.holderId !== holder.id && !isUnheld(state, now, isGone)) return undefined
+  // A detached execution whose attempts live workers hold is theirs: follow it instead. Attempts nobody runs (not
+  // claimed yet, or their worker's lease ran out) are dropped: the new holder starts them again itself.
+  const attempts = await db
+    .selectFrom('attempts')
+    .select(['holder_id', 'lease_expires_at'])
+    .where('execution_id', '=', id)
+    .execute()
+  if (attempts.some((a) => a.holder_id !== null && Number(a.lease_expires_at) > now)) return undefined
+  if (attempts.length > 0) await db.deleteFrom('attempts').where('execution_id', '=', id).execute()
   return takeLease(db, id, holder, now, leaseMs)
 }
 
@@ -184,11 +197,20 @@ export async function renewLeases(
   return new Set(rows.map((row) => row.id))
 }
 
-/** Clears the holder if `lease` is still current (its token is kept); a lost lease changes nothing. */
+/**
+ * Clears the holder if `lease` is still current (its token is kept); a lost lease changes nothing. A running
+ * execution is left due at once (`wake_at` 0), so a worker picks it up and starts its interrupted attempts again.
+ */
 export async function releaseLease(db: Kysely<Database>, lease: Lease): Promise<void> {
   await db
     .updateTable('executions')
-    .set({ holder_id: null, holder_host: null, holder_pid: null, lease_expires_at: null })
+    .set({
+      holder_id: null,
+      holder_host: null,
+      holder_pid: null,
+      lease_expires_at: null,
+      wake_at: sql<number | null>`case when status = 'running' then 0 else wake_at end`,
+    })
     .where('id', '=', lease.executionId)
     .where('holder_id', '=', lease.holderId)
     .where('lease_token', '=', lease.token)

@@ -5,7 +5,10 @@ import type { TrellisEvent } from '../../events/index.js'
 import { InvalidOptionError, systemClock, type Clock } from '../../util/index.js'
 import {
   StoreUnavailableError,
+  type ClaimedAttempt,
   type CreateResult,
+  type DecideUnheldRequest,
+  type DecideUnheldResult,
   type ExecutionChanges,
   type ExecutionFilter,
   type ExecutionRecord,
@@ -21,7 +24,14 @@ import {
 import {
   acquireIn,
   appendSignalIn,
-  applyChanges,
+  claimAttemptsIn,
+  claimableAttemptsQuery,
+  countReadyAttempts,
+  decideUnheldIn,
+  releaseAttemptsIn,
+  renewAttemptsIn,
+  selectDueExecutions,
+  selectNextAttemptExpiry,
   clampFutureCompletions,
   createExecutionIn,
   deleteEndedBatch,
@@ -42,6 +52,7 @@ import {
 } from '../sql/index.js'
 import { ChangeWatcher } from './change-watcher.js'
 import { claimDueIn } from './claim-due.js'
+import { CommitStatements } from './commit-statements.js'
 import { toStoreError } from './sqlite-errors.js'
 import { withStatementCache } from './statement-cache.js'
 import { privateWriteLock, sharedWriteLock, type HeldWriteLock } from './write-lock.js'
@@ -166,6 +177,8 @@ class SqliteStore implements Store {
   readonly #memory: boolean
   readonly #writeLock: HeldWriteLock
   readonly #watcher: ChangeWatcher
+  /** Prepared on the first commit: the tables exist only once the store is migrated. */
+  #commits: CommitStatements | undefined
   #closed = false
 
   constructor(raw: BetterSqlite3.Database, options: ResolvedSqliteStoreOptions, writeLock: HeldWriteLock) {
@@ -244,8 +257,50 @@ class SqliteStore implements Store {
     return this.#write((db) => releaseLease(db, lease))
   }
 
-  commit(lease: Lease, changes: ExecutionChanges, now: number): Promise<TrellisEvent[]> {
-    return this.#write((db) => applyChanges(db, lease, changes, now))
+  decideUnheld(request: DecideUnheldRequest): Promise<DecideUnheldResult> {
+    return this.#write((db) => decideUnheldIn(db, request, { lock: false }))
+  }
+
+  claimAttempts(holder: HolderIdentity, limit: number, now: number, leaseMs: number): Promise<ClaimedAttempt[]> {
+    if (limit <= 0) return Promise.resolve([])
+    return this.#write((db) =>
+      claimAttemptsIn(db, { holder, limit, now, leaseMs }, claimableAttemptsQuery(db, now).limit(limit)),
+    )
+  }
+
+  renewAttempts(holderId: string, now: number, leaseMs: number): Promise<ClaimedAttempt[]> {
+    return this.#write((db) => renewAttemptsIn(db, holderId, now, leaseMs))
+  }
+
+  releaseAttempts(holderId: string, now: number, attempts?: readonly ClaimedAttempt[]): Promise<number> {
+    return this.#write((db) => releaseAttemptsIn(db, holderId, now, attempts))
+  }
+
+  findDue(now: number, limit: number, isGone?: IsGone): Promise<string[]> {
+    return this.#read((db) => selectDueExecutions(db, { now, limit, isGone }))
+  }
+
+  countReadyAttempts(): Promise<number> {
+    return this.#read((db) => countReadyAttempts(db))
+  }
+
+  nextAttemptExpiry(holderId: string): Promise<number | null> {
+    return this.#read((db) => selectNextAttemptExpiry(db, holderId))
+  }
+
+  /** Hand-written statements prepared once (commit-statements.ts), not Kysely: this runs for every step. */
+  async commit(lease: Lease, changes: ExecutionChanges, now: number): Promise<TrellisEvent[]> {
+    this.#assertOpen()
+    try {
+      return await this.#writeLock.lock.run(() =>
+        this.#db.connection().execute(async () => {
+          this.#commits ??= new CommitStatements(this.#raw)
+          return this.#commits.commit(lease, changes, now)
+        }),
+      )
+    } catch (error) {
+      throw toStoreError(error, this.location, this.#busyTimeoutMs)
+    }
   }
 
   appendSignal(executionId: string, topic: string, data: unknown, now: number): Promise<TrellisEvent> {
