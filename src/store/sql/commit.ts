@@ -5,7 +5,7 @@ import { LeaseLostError, type ExecutionChanges, type Lease, type OperatorRequest
 import { chunks } from './chunks.js'
 import type { Database, IterationRow, StepRow } from './database.js'
 import { insertEvents } from './events.js'
-import { eventRow, executionPatchRow, iterationRow, stepRow, storedEvent } from './row-codecs.js'
+import { encodeChanges, storedEvent } from './row-codecs.js'
 
 const STEP_VALUE_COLUMNS = [
   'status',
@@ -40,17 +40,6 @@ function replaceColumns(columns: readonly string[]): Record<string, ReturnType<t
 }
 
 /**
- * The last item for each key, in first-seen order. A row given twice in one commit means its final state; one
- * multi-row upsert must not name a key twice (PostgreSQL refuses: "cannot affect row a second time").
- */
-function lastPerKey<T>(items: readonly T[], key: (item: T) => string): T[] {
-  if (items.length < 2) return [...items]
-  const byKey = new Map<string, T>()
-  for (const item of items) byKey.set(key(item), item)
-  return [...byKey.values()]
-}
-
-/**
  * `Store.commit` inside a write transaction. Every value is encoded first, so a value that is not JSON fails before
  * anything is written. Then: one fenced UPDATE of the execution row (patch, `updated_at`, `last_seq` advanced by
  * the number of events) that also checks the lease, the cleared requests, iteration deletes, step and iteration
@@ -67,16 +56,17 @@ export async function applyChanges(
 ): Promise<TrellisEvent[]> {
   const id = lease.executionId
   const pending = changes.events ?? []
-  const patch = changes.execution === undefined ? {} : executionPatchRow(id, changes.execution)
-  const steps = lastPerKey(changes.steps ?? [], (step) => step.name).map((step) => stepRow(id, step))
-  const iterations = lastPerKey(changes.iterations ?? [], (it) => `${it.step}\u0000${it.index}`).map((it) =>
-    iterationRow(id, it),
-  )
-  const eventRows = pending.map((event) => eventRow(id, 0, now, event)) // numbered once last_seq is known
+  // Encoded first: a value that is not JSON fails before anything is written. Events are numbered below.
+  const { patch, steps, iterations, events: eventRows } = encodeChanges(id, changes, now)
 
   const updated = await db
     .updateTable('executions')
-    .set((eb) => ({ ...patch, updated_at: now, last_seq: eb('last_seq', '+', pending.length) }))
+    .set((eb) => ({
+      ...patch,
+      updated_at: now,
+      last_seq: eb('last_seq', '+', pending.length),
+      version: eb('version', '+', 1),
+    }))
     .where('id', '=', id)
     .where((eb) => (lease.holderId === null ? eb('holder_id', 'is', null) : eb('holder_id', '=', lease.holderId)))
     .where('lease_token', '=', lease.token)

@@ -3,6 +3,7 @@ import type { Workflow } from '../../definition/index.js'
 import type { ExecutionErrorInfo, PendingEvent, TrellisEvent } from '../../events/index.js'
 import type { ErrorInfo, JsonValue } from '../../util/index.js'
 import type {
+  ExecutionChanges,
   ExecutionPatch,
   ExecutionRecord,
   ExecutionSummary,
@@ -291,5 +292,40 @@ export function signalFromRow(row: SignalRow): SignalRecord {
     data: decodeJson<unknown>(row.data),
     createdAt: int(row.created_at),
     consumedBy: row.consumed_by,
+  }
+}
+
+/**
+ * The last item for each key, in first-seen order. A row given twice in one commit means its final state; one
+ * multi-row upsert must not name a key twice (PostgreSQL refuses: "cannot affect row a second time").
+ */
+function lastPerKey<T>(items: readonly T[], key: (item: T) => string): readonly T[] {
+  if (items.length < 2) return items
+  const byKey = new Map<string, T>()
+  for (const item of items) byKey.set(key(item), item)
+  return byKey.size === items.length ? items : [...byKey.values()]
+}
+
+/** Everything a commit writes, encoded: rows once per key, events not numbered yet (`seq` 0). */
+export interface EncodedChanges {
+  readonly patch: Updateable<ExecutionsTable>
+  readonly steps: readonly StepRow[]
+  readonly iterations: readonly IterationRow[]
+  readonly events: EventRow[]
+}
+
+/**
+ * Encodes every value of a commit first, so a value that is not JSON fails (TypeError) before anything is written.
+ * Shared by both stores' commit paths.
+ */
+export function encodeChanges(executionId: string, changes: ExecutionChanges, now: number): EncodedChanges {
+  const id = executionId
+  return {
+    patch: changes.execution === undefined ? {} : executionPatchRow(id, changes.execution),
+    steps: lastPerKey(changes.steps ?? [], (step) => step.name).map((step) => stepRow(id, step)),
+    iterations: lastPerKey(changes.iterations ?? [], (it) => `${it.step}\u0000${it.index}`).map((it) =>
+      iterationRow(id, it),
+    ),
+    events: (changes.events ?? []).map((event) => eventRow(id, 0, now, event)),
   }
 }
