@@ -63,9 +63,6 @@ export class CommitStatements {
   readonly #upsertIteration: BetterSqlite3.Statement
   readonly #consumeSignal: BetterSqlite3.Statement
   readonly #insertEvent: BetterSqlite3.Statement
-  readonly #begin: BetterSqlite3.Statement
-  readonly #commit: BetterSqlite3.Statement
-  readonly #rollback: BetterSqlite3.Statement
 
   constructor(raw: BetterSqlite3.Database) {
     this.#raw = raw
@@ -79,23 +76,6 @@ export class CommitStatements {
     this.#insertEvent = raw.prepare(
       `insert into events (${EVENT_COLUMNS.join(', ')}) values (${EVENT_COLUMNS.map(() => '?').join(', ')})`,
     )
-    this.#begin = raw.prepare('begin immediate')
-    this.#commit = raw.prepare('commit')
-    this.#rollback = raw.prepare('rollback')
-  }
-
-  /** `Store.commit` in one `BEGIN IMMEDIATE … COMMIT` of its own. Call with the connection free for a write. */
-  commit(lease: Lease, changes: ExecutionChanges, now: number): TrellisEvent[] {
-    const encoded = this.encode(lease, changes, now)
-    this.#begin.run()
-    try {
-      const events = this.write(lease, changes, encoded, now)
-      this.#commit.run()
-      return events
-    } catch (error) {
-      if (this.#raw.inTransaction) this.#rollback.run()
-      throw error
-    }
   }
 
   /** Encodes a commit; throws a TypeError for a value that is not JSON (before anything is written). */
@@ -105,7 +85,7 @@ export class CommitStatements {
 
   /**
    * Writes an encoded commit inside the caller's transaction: the fenced UPDATE of the execution row (patch,
-   * `updated_at`, `last_seq` advanced by the number of events) that checks the lease, the cleared requests,
+   * `updated_at`, `last_seq` advanced by the number of events, `version` by one) that checks the lease, the cleared requests,
    * iteration deletes, step and iteration upserts, taken signals, then the events. Throws LeaseLostError when the
    * holder or token no longer match, InternalError when a signal to take is not waiting; the caller rolls back.
    * Returns the events as stored.
@@ -183,7 +163,12 @@ export class CommitStatements {
     const key = patchColumns.join(',')
     let statement = this.#updateExecution.get(key)
     if (statement === undefined) {
-      const set = [...patchColumns.map((column) => `${column} = ?`), 'updated_at = ?', 'last_seq = last_seq + ?']
+      const set = [
+        ...patchColumns.map((column) => `${column} = ?`),
+        'updated_at = ?',
+        'last_seq = last_seq + ?',
+        'version = version + 1',
+      ]
       statement = this.#raw.prepare(
         `update executions set ${set.join(', ')} where id = ? and holder_id = ? and lease_token = ? ` +
           'returning last_seq, requests',

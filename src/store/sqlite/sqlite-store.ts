@@ -52,7 +52,7 @@ import {
 } from '../sql/index.js'
 import { ChangeWatcher } from './change-watcher.js'
 import { claimDueIn } from './claim-due.js'
-import { CommitStatements } from './commit-statements.js'
+import { GroupCommit } from './group-commit.js'
 import { toStoreError } from './sqlite-errors.js'
 import { withStatementCache } from './statement-cache.js'
 import { privateWriteLock, sharedWriteLock, type HeldWriteLock } from './write-lock.js'
@@ -177,8 +177,7 @@ class SqliteStore implements Store {
   readonly #memory: boolean
   readonly #writeLock: HeldWriteLock
   readonly #watcher: ChangeWatcher
-  /** Prepared on the first commit: the tables exist only once the store is migrated. */
-  #commits: CommitStatements | undefined
+  readonly #commits: GroupCommit
   #closed = false
 
   constructor(raw: BetterSqlite3.Database, options: ResolvedSqliteStoreOptions, writeLock: HeldWriteLock) {
@@ -190,6 +189,14 @@ class SqliteStore implements Store {
     this.#memory = options.path === ':memory:'
     this.#writeLock = writeLock
     this.#watcher = new ChangeWatcher(() => raw.pragma('data_version', { simple: true }) as number)
+    this.#commits = new GroupCommit({
+      raw,
+      exclusive: async (fn) => {
+        this.#assertOpen()
+        await this.#writeLock.lock.run(() => this.#db.connection().execute(async () => fn()))
+      },
+      storeError: (error) => toStoreError(error, this.location, this.#busyTimeoutMs),
+    })
   }
 
   async migrate(): Promise<void> {
@@ -288,19 +295,10 @@ class SqliteStore implements Store {
     return this.#read((db) => selectNextAttemptExpiry(db, holderId))
   }
 
-  /** Hand-written statements prepared once (commit-statements.ts), not Kysely: this runs for every step. */
+  /** Prepared statements, and the commits of several executions in one transaction (group-commit.ts). */
   async commit(lease: Lease, changes: ExecutionChanges, now: number): Promise<TrellisEvent[]> {
     this.#assertOpen()
-    try {
-      return await this.#writeLock.lock.run(() =>
-        this.#db.connection().execute(async () => {
-          this.#commits ??= new CommitStatements(this.#raw)
-          return this.#commits.commit(lease, changes, now)
-        }),
-      )
-    } catch (error) {
-      throw toStoreError(error, this.location, this.#busyTimeoutMs)
-    }
+    return this.#commits.commit(lease, changes, now)
   }
 
   appendSignal(executionId: string, topic: string, data: unknown, now: number): Promise<TrellisEvent> {
