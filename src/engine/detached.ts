@@ -11,33 +11,42 @@ export interface DetachedDecision {
   readonly status: ExecutionStatus
 }
 
-/**
- * Decides on an execution nobody holds, from its committed state and its attempt rows (typescript-api.md: the
- * decisions that follow an attempt's end are taken under the execution's row lock). The attempt rows are the
- * attempts in flight; with `due`, rows whose worker's lease ran out are dropped, so `recover` starts those steps
- * again as new attempts (guarantee 8). Stored operator requests are applied first and untaken signals delivered
- * after, whatever the input: a fresh state has no memory of an earlier decision, so a pause that waits for running
- * attempts stays stored until it takes effect.
- */
-export function decideDetached(
+/** The state of a detached execution as committed, with its attempt rows as the attempts in flight. */
+export function detachedState(
   loaded: LoadedExecution,
   attempts: readonly AttemptRecord[],
+  options: { now: number; dropExpired: boolean },
+): { state: ExecutionState; expired: { step: string; index: number | null }[] } {
+  const state = new ExecutionState(loaded)
+  const expired: { step: string; index: number | null }[] = []
+  for (const attempt of attempts) {
+    const over = attempt.holderId !== null && attempt.expiresAt !== null && attempt.expiresAt <= options.now
+    if (options.dropExpired && over) expired.push({ step: attempt.step, index: attempt.index })
+    else state.inFlight.add(attempt.index === null ? attempt.step : `${attempt.step}#${attempt.index}`)
+  }
+  return { state, expired }
+}
+
+/**
+ * Decides on an execution nobody holds (typescript-api.md: the decisions that follow an attempt's end are taken
+ * under the execution's row lock). `state` is the committed state (see `detachedState`, or a state this process
+ * kept from its own last decision on the same version); `removeAttempts` starts with the attempt rows to drop (with
+ * `due`, those whose worker's lease ran out, so `recover` starts them again as new attempts: guarantee 8). Stored
+ * operator requests are applied first and untaken signals delivered after, whatever the input; a pause that waits
+ * for running attempts stays stored until it takes effect, so a state read afresh knows of it too.
+ */
+export function decideDetached(
+  state: ExecutionState,
+  removeAttempts: { step: string; index: number | null }[],
   input: DetachedInput,
   env: DecideEnv,
 ): DetachedDecision {
-  const state = new ExecutionState(loaded)
-  const removeAttempts: { step: string; index: number | null }[] = []
-  for (const attempt of attempts) {
-    const expired = attempt.holderId !== null && attempt.expiresAt !== null && attempt.expiresAt <= env.now
-    if (input === 'due' && expired) removeAttempts.push({ step: attempt.step, index: attempt.index })
-    else state.inFlight.add(attempt.index === null ? attempt.step : `${attempt.step}#${attempt.index}`)
-  }
-  const requests = loaded.execution.requests
+  const requests = state.requests
   const inputs: DecisionInput[] = []
   if (requests.pause !== undefined || requests.cancel !== undefined || requests.resume !== undefined) {
     inputs.push({ kind: 'requests' })
   }
-  inputs.push(input === 'due' ? { kind: loaded.execution.status === 'pending' ? 'start' : 'recover' } : input)
+  inputs.push(input === 'due' ? { kind: state.status === 'pending' ? 'start' : 'recover' } : input)
   if (state.signals.length > 0) inputs.push({ kind: 'signals' })
 
   const events = []
@@ -47,8 +56,11 @@ export function decideDetached(
     events.push(...decision.events)
     for (const command of decision.commands) applyCommand(command, added, removeAttempts)
   }
-  // A pause waiting for running attempts is not in memory next time: keep its request stored until it is in effect.
-  if (state.pauseRequested !== null) state.clearedRequests = state.clearedRequests.filter((r) => r !== 'pause')
+  // A pause waiting for running attempts: keep its request stored until it is in effect.
+  if (state.pauseRequested !== null && requests.pause !== undefined) {
+    state.clearedRequests = state.clearedRequests.filter((r) => r !== 'pause')
+    state.requests = { ...state.requests, pause: requests.pause }
+  }
   const changes = state.takeChanges()
   const empty =
     events.length === 0 &&

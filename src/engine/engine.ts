@@ -27,7 +27,8 @@ import {
 } from '../util/index.js'
 import { performAttempt, type AroundAttempt, type AttemptToRun } from './attempt-body.js'
 import type { AttemptOutcome } from './decide.js'
-import { decideDetached, type DetachedInput } from './detached.js'
+import { decideDetached, detachedState, type DetachedInput } from './detached.js'
+import { StateCache } from './state-cache.js'
 import {
   EngineClosedError,
   ExecutionNotFoundError,
@@ -86,6 +87,8 @@ interface Waiter {
 }
 
 const DEFAULT_LEASE_MS = 30_000
+/** Detached executions' states kept in memory by a worker, the most recently decided ones. */
+const DETACHED_STATES_KEPT = 2_000
 
 /**
  * Runs executions in this process (attached) and, as a worker, claims executions nobody runs (detached).
@@ -103,6 +106,8 @@ export class Engine {
   readonly #random: () => number
   readonly #workflows = new Map<string, Workflow>()
   readonly #runners = new Map<string, ExecutionRunner>()
+  /** States of detached executions as this process's last decision left them (see `decideUnheld`). */
+  readonly #detachedStates = new StateCache(DETACHED_STATES_KEPT)
   readonly #waiters = new Map<string, Set<Waiter>>()
   readonly #host: RunnerHost
   #timer: { at: number; cancel: () => void } | null = null
@@ -340,6 +345,7 @@ export class Engine {
     options: { ended?: ClaimedAttempt; take?: number } = {},
   ): Promise<DecideUnheldResult> {
     let status: ExecutionStatus | null = null
+    let kept: ExecutionState | null = null
     const now = this.clock.now()
     const result = await this.store.decideUnheld({
       executionId: id,
@@ -350,15 +356,26 @@ export class Engine {
       ...(options.take === undefined
         ? {}
         : { take: { holder: this.holder, limit: options.take, leaseMs: this.leaseMs } }),
-      decide: (loaded, attempts) => {
-        const decided = decideDetached(loaded, attempts, input, { now, random: this.#random })
+      decide: async (context) => {
+        // The state this process left at its last decision on this execution, when nobody has committed since.
+        const cached = input === 'due' ? undefined : this.#detachedStates.take(id, context.version, context.inbox)
+        let state: ExecutionState
+        let remove: { step: string; index: number | null }[] = []
+        if (cached !== undefined) state = cached
+        else {
+          const { loaded, attempts } = await context.load()
+          ;({ state, expired: remove } = detachedState(loaded, attempts, { now, dropExpired: input === 'due' }))
+        }
+        const decided = decideDetached(state, remove, input, { now, random: this.#random })
         status = decided.status
+        kept = state
         return decided.decision
       },
     })
     if (result.outcome === 'decided') {
       if (result.events.length > 0) this.events.publish(result.events)
       if (status !== null && isTerminalStatus(status)) this.#resolveWaiters(id)
+      else if (kept !== null) this.#detachedStates.put(id, result.version, kept)
     }
     return result
   }

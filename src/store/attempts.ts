@@ -66,10 +66,20 @@ export interface DecideUnheldRequest {
   /** Claims up to `limit` of the attempts the decision adds for `holder`, which runs them next. */
   readonly take?: { readonly holder: HolderIdentity; readonly limit: number; readonly leaseMs: number }
   /**
-   * Decides, given the execution as committed and its attempt rows (the ended one already removed). Synchronous: it
-   * runs inside the transaction. Returns null when there is nothing to write.
+   * Decides, inside the transaction, with the execution locked. `context.version` and `context.inbox` identify the
+   * committed state: a caller that holds that state in memory may decide on it; otherwise `context.load()` reads it
+   * (with the attempt rows; the ended one already removed). Returns null when there is nothing to write.
    */
-  decide(loaded: LoadedExecution, attempts: readonly AttemptRecord[]): UnheldDecision | null
+  decide(context: UnheldContext): Promise<UnheldDecision | null>
+}
+
+/** What `DecideUnheldRequest.decide` is given. */
+export interface UnheldContext {
+  /** Advanced by every commit of the execution's state. */
+  readonly version: number
+  /** Advanced by every signal and operator request stored. */
+  readonly inbox: number
+  load(): Promise<{ readonly loaded: LoadedExecution; readonly attempts: readonly AttemptRecord[] }>
 }
 
 export type DecideUnheldResult =
@@ -80,6 +90,8 @@ export type DecideUnheldResult =
       readonly taken: ClaimedAttempt[]
       /** How many attempts the decision added (taken or left for any worker). */
       readonly added: number
+      /** The execution's version after the decision (the context's when nothing was written). */
+      readonly version: number
     }
   /** A live process holds the execution (attached): it decides for itself. */
   | { readonly outcome: 'held' }

@@ -23,8 +23,8 @@ export interface Worker {
 
 /** Executions examined per pass for due decisions. */
 const DUE_BATCH = 50
-/** Least time between two passes woken by other processes' commits (each commit notifies every worker). */
-const MIN_PASS_GAP_MS = 20
+/** Due decisions a worker takes at once. */
+const DUE_LANES = 4
 
 interface Running {
   readonly attempt: ClaimedAttempt
@@ -53,19 +53,39 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
   const settled = new Set<() => void>()
   /** Decisions after attempts' ends under way (stop waits for them). */
   const completing = new Set<Promise<unknown>>()
-  let lastPass = 0
-  let cancelSoon: (() => void) | null = null
+  /** Whether unclaimed attempts may exist: a claim found fewer than it asked for, and nothing new was heard since. */
+  let claimable = true
   let stopped = false
   let passing: Promise<void> | null = null
   let again = false
   let cancelTimer: (() => void) | null = null
   let cancelBeat: (() => void) | null = null
   let renewing: Promise<void> | null = null
-  let renewSoon: (() => void) | null = null
+  let renewAgain = false
   let finish: () => void = () => {}
   const done = new Promise<void>((resolve) => (finish = resolve))
 
-  const free = (): number => concurrency - running.size
+  /** Slots promised to decisions under way that may hand this worker attempts. */
+  let reserved = 0
+  const free = (): number => Math.max(0, concurrency - running.size - reserved)
+
+  /** Runs `decide` with up to `free()` slots reserved for the attempts it hands over, then starts those. */
+  const withSlots = async (
+    decide: (take: number) => Promise<Awaited<ReturnType<Engine['decideUnheld']>>>,
+  ): Promise<void> => {
+    const take = stopped ? 0 : free()
+    reserved += take
+    let result: Awaited<ReturnType<Engine['decideUnheld']>>
+    try {
+      result = await decide(take)
+    } finally {
+      reserved -= take
+    }
+    if (result.outcome === 'decided') {
+      start(result.taken)
+      if (result.added > result.taken.length) claimable = true
+    }
+  }
 
   /** One pass: due decisions first (they may hand attempts to this worker), then claims, then the next wake-up. */
   const pass = (): void => {
@@ -74,15 +94,23 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
       again = true
       return
     }
-    lastPass = clock.now()
     passing = (async () => {
+      // Due decisions run side by side (a few at a time): each is one short transaction on its own execution.
       const due = await store.findDue(clock.now(), DUE_BATCH, engine.isGone)
-      for (const id of due) {
-        if (stopped) return
-        const result = await engine.decideUnheld(id, 'due', { take: free() })
-        if (result.outcome === 'decided') start(result.taken)
+      let cursor = 0
+      const lane = async (): Promise<void> => {
+        while (cursor < due.length && !stopped) {
+          const id = due[cursor++]!
+          await withSlots((take) => engine.decideUnheld(id, 'due', { take }))
+        }
       }
-      if (!stopped && free() > 0) start(await store.claimAttempts(engine.holder, free(), clock.now(), engine.leaseMs))
+      await Promise.all(Array.from({ length: Math.min(DUE_LANES, due.length) }, lane))
+      const room = free()
+      if (!stopped && room > 0) {
+        const claimed = await store.claimAttempts(engine.holder, room, clock.now(), engine.leaseMs)
+        if (claimed.length < room) claimable = false
+        start(claimed)
+      }
       const [wake, expiry] = await Promise.all([engine.nextUnheldWakeAt(), store.nextAttemptExpiry(engine.holder.id)])
       const next = [wake, expiry].filter((at): at is number => at !== null).reduce((a, b) => Math.min(a, b), Infinity)
       cancelTimer?.()
@@ -124,8 +152,10 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
           )
           completing.add(deciding)
           const result = await deciding.finally(() => completing.delete(deciding))
-          if (result.outcome === 'decided') start(result.taken)
-          else if (result.outcome === 'lease-lost' || result.outcome === 'held') {
+          if (result.outcome === 'decided') {
+            start(result.taken)
+            if (result.added > result.taken.length) claimable = true
+          } else if (result.outcome === 'lease-lost' || result.outcome === 'held') {
             leaseLost(attempt, 'its end was not recorded')
           }
         })
@@ -139,7 +169,7 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
         .finally(() => {
           if (running.get(key)?.controller === controller && controller.signal.aborted) running.delete(key)
           for (const wake of settled) wake()
-          if (free() > 0) soon()
+          if (claimable && free() > 0) pass()
         })
     }
   }
@@ -158,9 +188,12 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
     )
   }
 
-  /** Renews every lease; aborts the attempts this worker no longer holds. */
+  /** Renews every lease; aborts the attempts this worker no longer holds. Asked again while running: once more after. */
   const renew = (): Promise<void> => {
-    if (renewing !== null) return renewing
+    if (renewing !== null) {
+      renewAgain = true
+      return renewing
+    }
     renewing = (async () => {
       if (running.size === 0) return
       const held = await store.renewAttempts(engine.holder.id, clock.now(), engine.leaseMs)
@@ -173,7 +206,13 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
       }
     })()
       .catch((error: unknown) => logger.warn({ err: error }, 'lease renewal failed; will try again'))
-      .finally(() => (renewing = null))
+      .finally(() => {
+        renewing = null
+        if (renewAgain) {
+          renewAgain = false
+          void renew()
+        }
+      })
     return renewing
   }
 
@@ -181,29 +220,19 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
     cancelBeat = clock.setTimer(Math.floor(engine.leaseMs / 3), () => void renew().finally(() => !stopped && beat()))
   }
 
-  /** A pass now, or after MIN_PASS_GAP_MS since the last one began (bursts of wake-ups make one pass). */
-  const soon = (): void => {
-    if (stopped || cancelSoon !== null) return
-    const wait = lastPass + MIN_PASS_GAP_MS - clock.now()
-    if (wait <= 0) return pass()
-    cancelSoon = clock.setTimer(wait, () => {
-      cancelSoon = null
-      pass()
-    })
+  /** Something may have changed elsewhere (another process committed, or this one made work for workers). */
+  const wake = (): void => {
+    claimable = true
+    pass()
   }
 
   /** Another process committed: maybe new work, maybe one of our attempts was cancelled (checked soon, coalesced). */
   const onChange = (): void => {
-    soon()
-    if (running.size > 0 && renewSoon === null) {
-      renewSoon = clock.setTimer(100, () => {
-        renewSoon = null
-        void renew()
-      })
-    }
+    wake()
+    if (running.size > 0) void renew()
   }
 
-  engine.onCapacity = soon
+  engine.onCapacity = wake
   const unwatch = store.onExternalChange(onChange)
   beat()
   pass()
@@ -214,8 +243,6 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
       if (stopped) return done
       stopped = true
       cancelTimer?.()
-      cancelSoon?.()
-      renewSoon?.()
       unwatch()
       engine.onCapacity = null
       await passing

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe } from 'vitest'
 import type { Store } from '../../src/store/index.js'
 import { FakeClock } from '../../src/testing/fake-clock.js'
+import { attemptTests } from './conformance/attempts.js'
 import { commitTests } from './conformance/commits.js'
 import type { ConformanceContext, SharedDatabase } from './conformance/context.js'
 import { executionTests } from './conformance/executions.js'
@@ -56,6 +57,7 @@ export function storeConformance(
     describe('commit', () => commitTests(ctx))
     describe('signals and requests', () => signalTests(ctx))
     describe('retention', () => retentionTests(ctx))
+    describe('attempts handed to workers', () => attemptTests(ctx))
     describe.skipIf(options.shared === undefined)('several stores on one database', () => sharingTests(ctx))
   })
 }

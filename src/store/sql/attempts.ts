@@ -55,12 +55,26 @@ export async function decideUnheldIn(
   options: { lock: boolean },
 ): Promise<DecideUnheldResult> {
   const { executionId: id, now, ended, take } = request
-  let lease = await selectLeaseState(db, id, { lock: options.lock, skipLocked: request.skipLocked === true })
-  if (lease === undefined) {
+  const row = await db
+    .selectFrom('executions')
+    .select(['holder_id', 'holder_host', 'holder_pid', 'lease_token', 'lease_expires_at', 'version', 'inbox'])
+    .where('id', '=', id)
+    .$if(options.lock, (q) => q.forUpdate())
+    .$if(options.lock && request.skipLocked === true, (q) => q.skipLocked())
+    .executeTakeFirst()
+  if (row === undefined) {
     if (request.skipLocked !== true) return { outcome: 'not-found' }
-    lease = await selectLeaseState(db, id, { lock: false })
-    return { outcome: lease === undefined ? 'not-found' : 'busy' }
+    return { outcome: (await selectLeaseState(db, id, { lock: false })) === undefined ? 'not-found' : 'busy' }
   }
+  const lease = {
+    id,
+    holderId: row.holder_id,
+    host: row.holder_host,
+    pid: row.holder_pid === null ? null : Number(row.holder_pid),
+    token: Number(row.lease_token),
+    expiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
+  }
+  const version = Number(row.version)
   // Several workers race for the same due execution: the losers find nothing due any more, and stop here.
   if (request.onlyIfDue === true && !(await isDue(db, id, now))) return { outcome: 'busy' }
   if (lease.holderId !== null) {
@@ -83,11 +97,17 @@ export async function decideUnheldIn(
       .executeTakeFirst()
     if (removed.numDeletedRows !== 1n) return { outcome: 'lease-lost' }
   }
-  const loaded = await selectLoadedExecution(db, id)
-  if (loaded === undefined) return { outcome: 'not-found' }
-  const rows = await db.selectFrom('attempts').selectAll().where('execution_id', '=', id).execute()
-  const decision = request.decide(loaded, rows.map(attemptFromRow))
-  if (decision === null) return { outcome: 'decided', events: [], taken: [], added: 0 }
+  const decision = await request.decide({
+    version,
+    inbox: Number(row.inbox),
+    load: async () => {
+      const loaded = await selectLoadedExecution(db, id)
+      if (loaded === undefined) throw new Error(`unreachable: execution ${id} is locked but cannot be read`)
+      const attempts = await db.selectFrom('attempts').selectAll().where('execution_id', '=', id).execute()
+      return { loaded, attempts: attempts.map(attemptFromRow) }
+    },
+  })
+  if (decision === null) return { outcome: 'decided', events: [], taken: [], added: 0, version }
 
   const removals = [...decision.removeAttempts]
   // An attempt started again in the same decision replaces its row.
@@ -114,7 +134,7 @@ export async function decideUnheldIn(
   )
   for (const part of chunks(rowsToInsert)) await db.insertInto('attempts').values(part).execute()
   for (const row of rowsToInsert.slice(0, limit)) taken.push(claimedFromRow(row))
-  return { outcome: 'decided', events, taken, added: rowsToInsert.length }
+  return { outcome: 'decided', events, taken, added: rowsToInsert.length, version: version + 1 }
 }
 
 function attemptRow(

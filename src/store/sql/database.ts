@@ -56,6 +56,8 @@ export interface ExecutionsTable {
   /** Grows on every acquisition and is kept when the holder is cleared, so tokens never go back. */
   lease_token: number
   lease_expires_at: number | null
+  /** Advanced by every commit of the execution's state (migration 3): a cached state of this version is current. */
+  version: Generated<number>
 }
 
 export interface StepsTable {

@@ -92,6 +92,8 @@ export async function takeLease(
       holder_pid: holder.pid,
       lease_token: eb('lease_token', '+', 1),
       lease_expires_at: expiresAt,
+      // A process that attaches may change the execution without workers' decisions: their cached states are stale.
+      version: eb('version', '+', 1),
     }))
     .where('id', '=', id)
     .returning('lease_token')
@@ -210,6 +212,7 @@ export async function releaseLease(db: Kysely<Database>, lease: Lease): Promise<
       holder_pid: null,
       lease_expires_at: null,
       wake_at: sql<number | null>`case when status = 'running' then 0 else wake_at end`,
+      version: (eb) => eb('version', '+', 1),
     })
     .where('id', '=', lease.executionId)
     .where('holder_id', '=', lease.holderId)

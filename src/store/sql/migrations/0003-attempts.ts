@@ -6,12 +6,15 @@ import type { Migration } from '../migrate.js'
  * the input rendered then; a worker claims it (a lease: holder, token, expiry, renewed by its heartbeat); the
  * decision that follows its end deletes it, in the same transaction as the step's new state. `idx` is -1 for a step
  * that is not a `for_each` iteration. Two partial indexes: rows nobody holds yet, in claim order, and held rows by
- * expiry (a dead worker's attempts are found the moment their lease passes).
+ * expiry (a dead worker's attempts are found the moment their lease passes). And `executions.version`, which every
+ * commit of an execution's state advances, so a worker that decided on an execution last can reuse what it holds in
+ * memory instead of reading the execution again.
  */
 export default {
   version: 3,
   name: 'attempts',
   sqlite: /* sql */ `
+    ALTER TABLE executions ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE attempts (
       execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
       step TEXT NOT NULL,
@@ -34,6 +37,7 @@ export default {
     CREATE INDEX attempts_holder_idx ON attempts (holder_id) WHERE holder_id IS NOT NULL;
   `,
   postgres: /* sql */ `
+    ALTER TABLE executions ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
     CREATE TABLE attempts (
       execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
       step TEXT NOT NULL,

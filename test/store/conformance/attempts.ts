@@ -1,0 +1,172 @@
+import { expect, it } from 'vitest'
+import type { ClaimedAttempt, NewAttempt, UnheldDecision } from '../../../src/store/index.js'
+import { holder, newExecution, stepRecord, stepStarted } from '../../support/store-fixtures.js'
+import type { ConformanceContext } from './context.js'
+
+/** Attempts handed to workers: decideUnheld, claimAttempts, renewAttempts, releaseAttempts, findDue (issue 5). */
+export function attemptTests(ctx: ConformanceContext): void {
+  const attempt = (step: string, more: Partial<NewAttempt> = {}): NewAttempt => ({
+    step,
+    index: null,
+    attempt: 1,
+    kind: 'action',
+    target: 'core.echo',
+    input: { value: step },
+    timeoutMs: null,
+    ...more,
+  })
+  const starting = (...attempts: NewAttempt[]): UnheldDecision => ({
+    changes: {
+      execution: { status: 'running' },
+      steps: attempts.map((a) => stepRecord(a.step, { status: 'running', attempts: a.attempt })),
+      events: attempts.map((a) => stepStarted(a.step, a.attempt)),
+    },
+    addAttempts: attempts,
+    removeAttempts: [],
+  })
+  /** Starts the given attempts on e1 (a fresh pending execution) and returns what was taken for `take`. */
+  const startOn = async (id: string, attempts: NewAttempt[], take?: { id: string; limit: number }) => {
+    await ctx.store.createExecution(newExecution(id, ctx.clock.now()))
+    const result = await ctx.store.decideUnheld({
+      executionId: id,
+      now: ctx.clock.now(),
+      ...(take === undefined ? {} : { take: { holder: holder(take.id), limit: take.limit, leaseMs: 1_000 } }),
+      decide: async () => starting(...attempts),
+    })
+    if (result.outcome !== 'decided') throw new Error(`not decided: ${result.outcome}`)
+    return result
+  }
+
+  it('decideUnheld commits the decision with its events, stores the attempts and hands `take` of them over', async () => {
+    const result = await startOn('e1', [attempt('a'), attempt('b'), attempt('c')], { id: 'w1', limit: 2 })
+    expect(result.events.map((e) => [e.seq, e.type, e.step])).toEqual([
+      [1, 'step.started', 'a'],
+      [2, 'step.started', 'b'],
+      [3, 'step.started', 'c'],
+    ])
+    expect(result.added).toBe(3)
+    expect(result.taken.map((a) => [a.step, a.holderId, a.token])).toEqual([
+      ['a', 'w1', 1],
+      ['b', 'w1', 1],
+    ])
+    expect(result.taken[0]).toMatchObject({ executionId: 'e1', input: { value: 'a' }, kind: 'action' })
+    expect((await ctx.store.findExecution('e1'))?.status).toBe('running')
+    expect(await ctx.store.countReadyAttempts()).toBe(1)
+  })
+
+  it('decideUnheld gives decide the committed state and version, and the attempt rows', async () => {
+    await startOn('e1', [attempt('a')])
+    const seen: { version: number; steps: string[]; attempts: string[] }[] = []
+    const result = await ctx.store.decideUnheld({
+      executionId: 'e1',
+      now: ctx.clock.now(),
+      decide: async (context) => {
+        const { loaded, attempts } = await context.load()
+        seen.push({
+          version: context.version,
+          steps: loaded.steps.map((s) => `${s.name}:${s.status}`),
+          attempts: attempts.map((a) => `${a.step}:${a.holderId ?? 'none'}`),
+        })
+        return null
+      },
+    })
+    expect(seen).toEqual([{ version: 1, steps: ['a:running'], attempts: ['a:none'] }])
+    expect(result).toMatchObject({ outcome: 'decided', events: [], version: 1 })
+  })
+
+  it('claimAttempts takes unclaimed attempts oldest first, each once, with a lease', async () => {
+    await startOn('e1', [attempt('a')])
+    ctx.clock.set(ctx.clock.now() + 5)
+    await startOn('e2', [attempt('b'), attempt('c')])
+    const now = ctx.clock.now()
+    const first = await ctx.store.claimAttempts(holder('w1'), 2, now, 1_000)
+    const second = await ctx.store.claimAttempts(holder('w2'), 5, now, 1_000)
+    expect(first.map((a) => `${a.executionId}/${a.step}`)).toEqual(['e1/a', expect.stringMatching(/^e2\/[bc]$/)])
+    expect(second).toHaveLength(1)
+    expect(first.every((a) => a.holderId === 'w1' && a.expiresAt === now + 1_000 && a.token === 1)).toBe(true)
+    expect(await ctx.store.claimAttempts(holder('w3'), 5, now, 1_000)).toEqual([])
+  })
+
+  it('claimAttempts skips attempts of an execution a live process holds', async () => {
+    await startOn('e1', [attempt('a')])
+    const lease = await ctx.store.acquire('e1', holder('p'), ctx.clock.now(), 60_000)
+    // acquire dropped the unclaimed attempt: the new holder starts it itself.
+    expect(lease).toBeDefined()
+    expect(await ctx.store.claimAttempts(holder('w1'), 5, ctx.clock.now(), 1_000)).toEqual([])
+  })
+
+  it('acquire refuses an execution whose attempts a live worker holds, and takes it once their leases ran out', async () => {
+    await startOn('e1', [attempt('a')], { id: 'w1', limit: 1 })
+    const now = ctx.clock.now()
+    expect(await ctx.store.acquire('e1', holder('p'), now + 999, 60_000)).toBeUndefined()
+    const lease = await ctx.store.acquire('e1', holder('p'), now + 1_000, 60_000)
+    expect(lease?.holderId).toBe('p')
+    expect(await ctx.store.renewAttempts('w1', now + 1_000, 1_000)).toEqual([])
+  })
+
+  it('the end of an attempt is refused with lease-lost unless its lease is current', async () => {
+    const { taken } = await startOn('e1', [attempt('a')], { id: 'w1', limit: 1 })
+    const mine = taken[0]!
+    const stale: ClaimedAttempt = { ...mine, token: mine.token + 1 }
+    const decide = async (): Promise<UnheldDecision> => ({
+      changes: { steps: [stepRecord('a', { status: 'completed' })] },
+      addAttempts: [],
+      removeAttempts: [],
+    })
+    const refused = await ctx.store.decideUnheld({ executionId: 'e1', now: ctx.clock.now(), ended: stale, decide })
+    expect(refused).toEqual({ outcome: 'lease-lost' })
+    expect((await ctx.store.readSteps('e1')).steps[0]?.status).toBe('running')
+
+    const accepted = await ctx.store.decideUnheld({ executionId: 'e1', now: ctx.clock.now(), ended: mine, decide })
+    expect(accepted.outcome).toBe('decided')
+    expect((await ctx.store.readSteps('e1')).steps[0]?.status).toBe('completed')
+    expect(await ctx.store.renewAttempts('w1', ctx.clock.now(), 1_000)).toEqual([])
+    const again = await ctx.store.decideUnheld({ executionId: 'e1', now: ctx.clock.now(), ended: mine, decide })
+    expect(again).toEqual({ outcome: 'lease-lost' })
+  })
+
+  it('renewAttempts extends the holder’s leases and leaves out attempts it lost', async () => {
+    const { taken } = await startOn('e1', [attempt('a'), attempt('b')], { id: 'w1', limit: 2 })
+    const now = ctx.clock.now()
+    // b is aborted by a decision (a cancel): its row goes.
+    await ctx.store.decideUnheld({
+      executionId: 'e1',
+      now,
+      decide: async () => ({ changes: {}, addAttempts: [], removeAttempts: [{ step: 'b', index: null }] }),
+    })
+    const renewed = await ctx.store.renewAttempts('w1', now + 500, 1_000)
+    expect(renewed.map((a) => [a.step, a.token, a.expiresAt])).toEqual([['a', taken[0]!.token, now + 1_500]])
+  })
+
+  it('decideUnheld answers `held` while a live process holds the execution, and clears an expired holder', async () => {
+    await ctx.store.createExecution(newExecution('e1', ctx.clock.now()))
+    const now = ctx.clock.now()
+    await ctx.store.acquire('e1', holder('p'), now, 1_000)
+    const calls: number[] = []
+    const decide = async (): Promise<null> => (calls.push(1), null)
+    expect(await ctx.store.decideUnheld({ executionId: 'e1', now: now + 999, decide })).toEqual({ outcome: 'held' })
+    expect(calls).toEqual([])
+    expect((await ctx.store.decideUnheld({ executionId: 'e1', now: now + 1_000, decide })).outcome).toBe('decided')
+    expect((await ctx.store.findExecution('e1'))?.holder).toBeNull()
+    expect(await ctx.store.decideUnheld({ executionId: 'nope', now, decide })).toEqual({ outcome: 'not-found' })
+  })
+
+  it('findDue names new executions, expired holders and attempts, due timers and news; not quiet ones', async () => {
+    const now = ctx.clock.now()
+    await ctx.store.createExecution(newExecution('new', now))
+    await startOn('quiet', [attempt('a')], { id: 'w1', limit: 1 })
+    await startOn('lost', [attempt('a')], { id: 'w2', limit: 1 })
+    await ctx.store.renewAttempts('w1', now, 10_000)
+    expect((await ctx.store.findDue(now + 1_000, 10)).sort()).toEqual(['lost', 'new'])
+    expect(await ctx.store.nextAttemptExpiry('w1')).toBe(now + 1_000)
+    expect(await ctx.store.findDue(now, 1)).toEqual(['new'])
+  })
+
+  it('releaseAttempts ends the leases now, so the attempts are due at once', async () => {
+    await startOn('e1', [attempt('a')], { id: 'w1', limit: 1 })
+    const now = ctx.clock.now()
+    expect(await ctx.store.findDue(now, 10)).toEqual([])
+    expect(await ctx.store.releaseAttempts('w1', now)).toBe(1)
+    expect(await ctx.store.findDue(now, 10)).toEqual(['e1'])
+  })
+}
