@@ -111,6 +111,7 @@ export class EngineMetrics {
   /** The exposition text. Reads the store for the gauges. */
   async render(): Promise<string> {
     const counts = await this.#statusCounts(['pending', 'running', 'suspended', 'paused'])
+    const queued = await this.#store.countReadyAttempts()
     const out: string[] = []
     metric(out, 'trellis_executions_started_total', 'counter', 'Executions this process started running.', [
       ['', this.#started],
@@ -159,8 +160,8 @@ export class EngineMetrics {
       out,
       'trellis_queue_depth',
       'gauge',
-      'Work waiting for a worker: executions created and not yet started (pending). Workers claim whole executions, so this is the queue of ready work.',
-      [['', counts.pending ?? 0]],
+      'Ready steps waiting for a worker: attempts decided and not claimed yet, plus executions created and not started.',
+      [['', queued + (counts.pending ?? 0)]],
     )
     metric(
       out,

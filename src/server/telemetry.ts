@@ -1,4 +1,5 @@
 import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api'
+import type { AroundAttempt } from '../engine/index.js'
 import type { EventBus, TrellisEvent } from '../events/index.js'
 import type { Logger } from '../util/index.js'
 
@@ -39,6 +40,29 @@ export class EngineTracing {
   constructor(bus: EventBus, tracer: Tracer = trace.getTracer(TRACER_NAME)) {
     this.#tracer = tracer
     this.#off = bus.onAny((event) => this.#on(event))
+  }
+
+  /**
+   * Runs an attempt's body with the attempt's span current (give it to `engine.aroundAttempt`), so spans the action
+   * makes, and the trace context it propagates, belong to the attempt. An attempt this process did not see start (a
+   * worker claimed it from another process's decision) gets its span here; the end event of the decision that
+   * follows ends it either way.
+   */
+  readonly aroundAttempt: AroundAttempt = (attempt, body) => {
+    const key = `${attempt.executionId}\u0000${attempt.step}\u0000${attempt.index ?? ''}\u0000${attempt.attempt}`
+    let span = this.#attempts.get(key)
+    if (span === undefined) {
+      span = this.#tracer.startSpan(`step ${attempt.step}`, {
+        attributes: {
+          [SPAN_ATTRIBUTES.executionId]: attempt.executionId,
+          [SPAN_ATTRIBUTES.step]: attempt.step,
+          [SPAN_ATTRIBUTES.attempt]: attempt.attempt,
+          ...(attempt.index === null ? {} : { [SPAN_ATTRIBUTES.index]: attempt.index }),
+        },
+      })
+      this.#remember(this.#attempts, key, span)
+    }
+    return context.with(trace.setSpan(context.active(), span), body)
   }
 
   /** Stops listening and ends every open span with outcome `interrupted`. */

@@ -1,6 +1,17 @@
-import type { Span, SpanOptions, Tracer } from '@opentelemetry/api'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import {
+  context,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type ContextManager,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+} from '@opentelemetry/api'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServerLogger, EngineTracing, formatLine, logEvents, SPAN_ATTRIBUTES } from '../../src/server/index.js'
+import { testWorkflow } from '../support/workflow.js'
 import { body, createTestServer, eventually, post, type Json, type TestServer } from './support.js'
 
 /** Issue 7, operations: /metrics after runs, spans per execution and attempt, log lines with ids. */
@@ -77,6 +88,17 @@ describe('GET /metrics', () => {
     expect(m.get('trellis_queue_depth')).toBe(2)
     expect(m.get('trellis_executions{status="pending"}')).toBe(2)
   })
+
+  it('counts ready steps no worker has claimed yet as queue depth', async () => {
+    const s = await server()
+    await s.engine.create('hello', {}, { id: 'started-1' })
+    await s.engine.create('hello', {}, { id: 'queued-1' })
+    // Started the way a worker starts it, but with no room to run its first step: the step waits for any worker.
+    expect(await s.engine.decideUnheld('started-1', 'due', { take: 0 })).toMatchObject({ outcome: 'decided', added: 1 })
+    const m = samples(await (await s.app.request('/metrics')).text())
+    expect(m.get('trellis_executions{status="running"}')).toBe(1)
+    expect(m.get('trellis_queue_depth')).toBe(2)
+  })
 })
 
 /** A tracer that records what it is asked to do. */
@@ -112,6 +134,7 @@ function recordingTracer(): { tracer: Tracer; spans: Json[] } {
         spanContext: () => ({ traceId: '0'.repeat(32), spanId: String(spans.length).padStart(16, '0'), traceFlags: 1 }),
         isRecording: () => true,
       }
+      record.span = span
       return span as unknown as Span
     },
   }
@@ -156,6 +179,38 @@ describe('traces', () => {
       status: { code: 2 },
     })
     expect(spans.every((x) => x.ended)).toBe(true)
+  })
+})
+
+describe('the attempt span while the action runs', () => {
+  it('is the active span, so spans the action makes are its children', async () => {
+    // What an OpenTelemetry SDK registers: a context manager that follows async work.
+    const storage = new AsyncLocalStorage<Context>()
+    const manager: ContextManager = {
+      active: () => storage.getStore() ?? ROOT_CONTEXT,
+      with: (ctx, fn, thisArg, ...args) => storage.run(ctx, () => fn.call(thisArg, ...args)),
+      bind: (_ctx, target) => target,
+      enable: () => manager,
+      disable: () => manager,
+    }
+    expect(context.setGlobalContextManager(manager)).toBe(true)
+    const s = await server()
+    const { tracer, spans } = recordingTracer()
+    const tracing = new EngineTracing(s.engine.events, tracer)
+    s.engine.aroundAttempt = tracing.aroundAttempt
+    const seen: unknown[] = []
+    s.engine.actions.register('spy', () => void seen.push(trace.getActiveSpan()), 'test')
+    try {
+      const done = await s.engine.run(testWorkflow({ look: { action: 'spy' } }, { name: 'spying' }))
+      expect(done.status).toBe('completed')
+    } finally {
+      tracing.close()
+      context.disable()
+    }
+    const look = spans.find((x) => x.name === 'step look')
+    expect(look).toBeDefined()
+    expect(seen).toHaveLength(1)
+    expect(seen[0]).toBe(look.span)
   })
 })
 

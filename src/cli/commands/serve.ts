@@ -74,6 +74,7 @@ async function serve(options: ServeOptions, io: Io): Promise<number> {
     const engine = await createEngine({ db: store, actions, logger })
     const offLog = server.logEvents(engine.events, logger)
     const tracing = new server.EngineTracing(engine.events)
+    engine.aroundAttempt = tracing.aroundAttempt
     const worker = runWorker(engine, { concurrency: options.concurrency })
     let running: Awaited<ReturnType<typeof server.startServer>> | null = null
     try {
