@@ -210,13 +210,10 @@ class Decider {
     const s = this.state
     const idx = s.index.steps.get(name)!
     const spec = idx.spec
-    let waiting = false
-    for (const need of spec.needs) {
-      const status = s.step(need).status
-      if (status === 'completed') continue
-      if (isDecided(status)) return 'skip'
-      waiting = true
-    }
+    // `needs`: counters kept by setStatus, O(1) however many steps this one needs.
+    const step = s.step(name)
+    if (step.failedNeeds > 0) return 'skip'
+    let waiting = step.unmetNeeds > 0
     if (spec.needsAny.length > 0) {
       let any = false
       let allDecided = true

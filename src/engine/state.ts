@@ -49,6 +49,10 @@ export interface StepState {
   activeIterations: number
   /** Iterations completed. */
   completedIterations: number
+  /** Entries of `needs` whose step has not been decided yet (kept by `setStatus`, so readiness is O(1)). */
+  unmetNeeds: number
+  /** Entries of `needs` whose step was decided without completing (failed, skipped, cancelled): this one is skipped. */
+  failedNeeds: number
 }
 
 /** What a step looks like to templates: `steps.NAME.output`, `.status`, `.error`. */
@@ -153,6 +157,8 @@ export class ExecutionState {
         iterations: null,
         activeIterations: 0,
         completedIterations: 0,
+        unmetNeeds: 0,
+        failedNeeds: 0,
       }
       this.steps.set(name, step)
       this.refreshScope(step)
@@ -167,6 +173,11 @@ export class ExecutionState {
       if (it.wakeAt !== null || it.remainingMs !== null) this.timed.add(it.step)
     }
     for (const step of this.steps.values()) {
+      for (const need of this.index.steps.get(step.name)!.spec.needs) {
+        const kind = needKind(this.step(need).status)
+        if (kind === 'unmet') step.unmetNeeds++
+        else if (kind === 'failed') step.failedNeeds++
+      }
       if (step.items !== null) step.iterations ??= []
       if (isLive(step.status)) this.live.add(step.name)
       if (step.wakeAt !== null || step.remainingMs !== null) this.timed.add(step.name)
@@ -175,6 +186,17 @@ export class ExecutionState {
 
   /** Sets a step's status, keeping the live set and the template scope current, and marks the row dirty. */
   setStatus(step: StepState, status: StepStatus): void {
+    const before = needKind(step.status)
+    const after = needKind(status)
+    if (before !== after) {
+      for (const name of this.index.steps.get(step.name)!.neededBy) {
+        const dependent = this.step(name)
+        if (before === 'unmet') dependent.unmetNeeds--
+        else if (before === 'failed') dependent.failedNeeds--
+        if (after === 'unmet') dependent.unmetNeeds++
+        else if (after === 'failed') dependent.failedNeeds++
+      }
+    }
     step.status = status
     if (isLive(status)) this.live.add(step.name)
     else this.live.delete(step.name)
@@ -266,6 +288,12 @@ export class ExecutionState {
 /** Running, retrying, waiting and paused steps are live: the execution is not done while one exists. */
 export function isLive(status: StepStatus): boolean {
   return status === 'running' || status === 'retrying' || status === 'waiting' || status === 'paused'
+}
+
+/** What a step's status means to the steps that list it in `needs`. */
+function needKind(status: StepStatus): 'met' | 'failed' | 'unmet' {
+  if (status === 'completed') return 'met'
+  return isDecided(status) ? 'failed' : 'unmet'
 }
 
 /** Completed, failed, skipped and cancelled steps are decided. */

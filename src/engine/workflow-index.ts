@@ -14,6 +14,8 @@ export interface StepIndex {
   readonly incoming: readonly IncomingTransition[]
   /** Steps whose readiness depends on this one (needs, needs_any, or a transition of this step names them). */
   readonly dependents: readonly string[]
+  /** Steps that list this one in `needs`, once per listing: their unmet-needs counters follow this step's status. */
+  readonly neededBy: readonly string[]
   /** True when the step has no incoming edge: ready when the execution starts. */
   readonly isRoot: boolean
 }
@@ -40,12 +42,15 @@ export function indexWorkflow(workflow: Workflow): WorkflowIndex {
   if (cached !== undefined) return cached
   const incoming = new Map<string, IncomingTransition[]>()
   const dependents = new Map<string, Set<string>>()
+  const neededBy = new Map<string, string[]>()
   const names = Object.keys(workflow.steps)
   for (const name of names) {
     incoming.set(name, [])
     dependents.set(name, new Set())
+    neededBy.set(name, [])
   }
   for (const [name, spec] of Object.entries(workflow.steps)) {
+    for (const dep of spec.needs) neededBy.get(dep)?.push(name)
     for (const dep of [...spec.needs, ...spec.needsAny]) dependents.get(dep)?.add(name)
     for (const [key, targetsOf] of TRANSITIONS) {
       for (const target of targetsOf(spec)) {
@@ -61,7 +66,14 @@ export function indexWorkflow(workflow: Workflow): WorkflowIndex {
     const inc = incoming.get(name) ?? []
     const isRoot = spec.needs.length === 0 && spec.needsAny.length === 0 && inc.length === 0
     if (isRoot) roots.push(name)
-    steps.set(name, { spec, order, incoming: inc, dependents: [...(dependents.get(name) ?? [])], isRoot })
+    steps.set(name, {
+      spec,
+      order,
+      incoming: inc,
+      dependents: [...(dependents.get(name) ?? [])],
+      neededBy: neededBy.get(name) ?? [],
+      isRoot,
+    })
   })
   const index = { workflow, steps, roots }
   cache.set(workflow, index)
