@@ -579,7 +579,7 @@ class Decider {
           this.failStep(step, { code: 'TIMEOUT', message: `No signal "${step.topic}" arrived${limit}.` }, null)
         }
       }
-      for (const it of step.iterations ?? []) {
+      for (const it of timedIterationsOf(step)) {
         if (it.wakeAt !== null && it.wakeAt <= now && it.status === 'retrying' && step.status === 'running') {
           it.wakeAt = null
           this.startAttempt(step, it)
@@ -618,10 +618,7 @@ class Decider {
   }
 
   private refreshTimed(step: StepState): void {
-    const hasTimer =
-      step.wakeAt !== null ||
-      step.remainingMs !== null ||
-      (step.iterations?.some((it) => it.wakeAt !== null || it.remainingMs !== null) ?? false)
+    const hasTimer = step.wakeAt !== null || step.remainingMs !== null || step.timedIterations.size > 0
     if (hasTimer) this.state.timed.add(step.name)
     else this.state.timed.delete(step.name)
   }
@@ -725,6 +722,7 @@ class Decider {
       step.iterations = null
       step.activeIterations = 0
       step.completedIterations = 0
+      step.timedIterations.clear()
       s.setStatus(step, 'pending')
       this.refreshTimed(step)
     }
@@ -795,7 +793,7 @@ class Decider {
         step.wakeAt = null
         s.touch(step)
       }
-      for (const it of step.iterations ?? []) {
+      for (const it of timedIterationsOf(step)) {
         if (it.wakeAt === null) continue
         it.remainingMs = Math.max(0, it.wakeAt - now)
         it.wakeAt = null
@@ -819,7 +817,7 @@ class Decider {
         step.remainingMs = null
         s.touch(step)
       }
-      for (const it of step.iterations ?? []) {
+      for (const it of timedIterationsOf(step)) {
         if (it.remainingMs === null) continue
         it.wakeAt = now + it.remainingMs
         it.remainingMs = null
@@ -921,6 +919,16 @@ class Decider {
   ): void {
     this.events.push({ type, step, attempt, index, data } as PendingEvent)
   }
+}
+
+/** The iterations of a step that have a timer, in index order (a copy: callers change them). */
+function timedIterationsOf(step: StepState): IterationState[] {
+  if (step.timedIterations.size === 0 || step.iterations === null) return []
+  const iterations = step.iterations
+  return [...step.timedIterations]
+    .sort((a, b) => a - b)
+    .map((i) => iterations[i])
+    .filter((it): it is IterationState => it !== undefined)
 }
 
 function transitionFires(key: string, source: StepState): boolean {

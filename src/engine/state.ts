@@ -49,6 +49,8 @@ export interface StepState {
   activeIterations: number
   /** Iterations completed. */
   completedIterations: number
+  /** Indexes of iterations with a timer (`wakeAt` or `remainingMs`), kept by `touchIteration`: no scan of them all. */
+  timedIterations: Set<number>
   /** Entries of `needs` whose step has not been decided yet (kept by `setStatus`, so readiness is O(1)). */
   unmetNeeds: number
   /** Entries of `needs` whose step was decided without completing (failed, skipped, cancelled): this one is skipped. */
@@ -157,6 +159,7 @@ export class ExecutionState {
         iterations: null,
         activeIterations: 0,
         completedIterations: 0,
+        timedIterations: new Set(),
         unmetNeeds: 0,
         failedNeeds: 0,
       }
@@ -170,7 +173,10 @@ export class ExecutionState {
       step.iterations[it.index] = { ...it, failures: it.failures ?? 0 }
       if (it.status === 'running' || it.status === 'retrying') step.activeIterations++
       if (it.status === 'completed') step.completedIterations++
-      if (it.wakeAt !== null || it.remainingMs !== null) this.timed.add(it.step)
+      if (it.wakeAt !== null || it.remainingMs !== null) {
+        step.timedIterations.add(it.index)
+        this.timed.add(it.step)
+      }
     }
     for (const step of this.steps.values()) {
       for (const need of this.index.steps.get(step.name)!.spec.needs) {
@@ -209,10 +215,13 @@ export class ExecutionState {
     this.refreshScope(step)
   }
 
+  /** Marks an iteration row as changed, and keeps the step's set of iterations with a timer current. */
   touchIteration(step: StepState, iteration: IterationState): void {
     let set = this.dirtyIterations.get(step.name)
     if (set === undefined) this.dirtyIterations.set(step.name, (set = new Set()))
     set.add(iteration.index)
+    if (iteration.wakeAt !== null || iteration.remainingMs !== null) step.timedIterations.add(iteration.index)
+    else step.timedIterations.delete(iteration.index)
   }
 
   /** Records a change to the execution row. */
@@ -226,16 +235,15 @@ export class ExecutionState {
     return step
   }
 
-  /** The earliest timer of this execution, or null. */
+  /** The earliest timer of this execution, or null. Looks only at steps and iterations that have one. */
   nextWakeAt(): number | null {
     let min = this.deadlineAt
     for (const name of this.timed) {
       const step = this.step(name)
       if (step.wakeAt !== null && (min === null || step.wakeAt < min)) min = step.wakeAt
-      if (step.iterations !== null) {
-        for (const it of step.iterations) {
-          if (it?.wakeAt != null && (min === null || it.wakeAt < min)) min = it.wakeAt
-        }
+      for (const i of step.timedIterations) {
+        const at = step.iterations?.[i]?.wakeAt ?? null
+        if (at !== null && (min === null || at < min)) min = at
       }
     }
     return min

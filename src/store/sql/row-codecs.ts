@@ -188,8 +188,24 @@ export function stepRow(executionId: string, step: StepRecord): StepRow {
     remaining_ms: step.remainingMs,
     topic: step.topic,
     reason: step.reason,
-    items: encodeNullableJson(step.items, `the items of ${what}`),
+    items: step.items === null ? null : encodeItems(step.items, what),
   }
+}
+
+/**
+ * Encoded `for_each` arrays by identity. A step's items are fixed when it starts and the engine passes the same array
+ * with every later commit of the step's row (one per iteration), so a 100,000-item array is encoded once, not once
+ * per iteration.
+ */
+const encodedItems = new WeakMap<readonly unknown[], string>()
+
+function encodeItems(items: readonly unknown[], what: string): string {
+  let text = encodedItems.get(items)
+  if (text === undefined) {
+    text = encodeJson(items, `the items of ${what}`)
+    encodedItems.set(items, text)
+  }
+  return text
 }
 
 export function stepFromRow(row: StepRow): StepRecord {
