@@ -45,11 +45,12 @@ export function toExecutionView(
   iterations: readonly IterationRecord[],
 ): Execution {
   const rows = new Map(steps.map((s) => [s.name, s]))
-  const byStep = new Map<string, IterationRecord[]>()
+  // Iterations of each step by index (the rows need not come in order), so each is found in O(1).
+  const byStep = new Map<string, (IterationRecord | undefined)[]>()
   for (const it of iterations) {
     let list = byStep.get(it.step)
     if (list === undefined) byStep.set(it.step, (list = []))
-    list.push(it)
+    list[it.index] = it
   }
   const stepViews: Record<string, StepView> = {}
   for (const name of Object.keys(record.definition.steps)) {
@@ -70,7 +71,7 @@ export function toExecutionView(
       // execution-model.md: iterations that never started when the step ended are `skipped`.
       const notStarted: StepStatus = status === 'running' || status === 'pending' ? 'pending' : 'skipped'
       for (let i = 0; i < items.length; i++) {
-        const it = started.find((x) => x.index === i)
+        const it = started[i]
         list.push(
           it === undefined
             ? { index: i, status: notStarted, attempts: 0, output: null, error: null }
