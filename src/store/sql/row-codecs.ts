@@ -92,11 +92,37 @@ export function newExecutionRow(input: NewExecution): NewExecutionRow {
   }
 }
 
+/** Definitions decoded lately, by their JSON text: most executions run one of a few workflows. */
+const definitions = new Map<string, Workflow>()
+const CACHED_DEFINITIONS = 32
+
+/**
+ * Decodes a definition once per distinct text (a 1,000-step definition is about 370 KB of JSON; every read of an
+ * execution row used to parse it again). The object is shared by every record with that text, so it is frozen.
+ */
+function decodeDefinition(text: string): Workflow {
+  let definition = definitions.get(text)
+  if (definition === undefined) {
+    definition = deepFreeze(decodeJson<Workflow>(text))
+    if (definitions.size >= CACHED_DEFINITIONS) definitions.delete(definitions.keys().next().value!)
+    definitions.set(text, definition)
+  }
+  return definition
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const item of Object.values(value)) deepFreeze(item)
+  }
+  return value
+}
+
 export function executionFromRow(row: ExecutionRow): ExecutionRecord {
   return {
     id: row.id,
     workflow: row.workflow,
-    definition: decodeJson<Workflow>(row.definition),
+    definition: decodeDefinition(row.definition),
     status: row.status,
     inputs: decodeJson<Record<string, JsonValue>>(row.inputs),
     vars: decodeJson<Record<string, unknown>>(row.vars),
