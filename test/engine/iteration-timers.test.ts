@@ -8,7 +8,7 @@ describe('for_each iteration timers', () => {
     const sim = new Sim(
       testWorkflow(
         { each: { for_each: '{{ inputs.items }}', concurrency: 3, retry: { maxAttempts: 3 } } },
-        { inputs: { items: { type: 'array', default: null, required: false } } },
+        { inputs: { items: { type: 'array', default: null, required: false, description: null } } },
       ),
       { items: Array.from({ length: 10 }, (_, i) => i) },
     ).start()
@@ -35,7 +35,7 @@ describe('for_each iteration timers', () => {
     const sim = new Sim(
       testWorkflow(
         { each: { for_each: '{{ inputs.items }}', concurrency: 2, retry: { maxAttempts: 3 } } },
-        { inputs: { items: { type: 'array', default: null, required: false } } },
+        { inputs: { items: { type: 'array', default: null, required: false, description: null } } },
       ),
       { items: [1, 2, 3] },
     ).start()
