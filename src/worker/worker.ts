@@ -25,6 +25,10 @@ export interface Worker {
 const DUE_BATCH = 50
 /** Due decisions a worker takes at once. */
 const DUE_LANES = 4
+/** Least time between two passes woken by other processes' commits. */
+const NEWS_GAP_MS = 50
+/** Least time between two lease renewals woken by other processes' commits (to find cancelled attempts). */
+const RENEW_GAP_MS = 250
 
 interface Running {
   readonly attempt: ClaimedAttempt
@@ -169,7 +173,7 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
         .finally(() => {
           if (running.get(key)?.controller === controller && controller.signal.aborted) running.delete(key)
           for (const wake of settled) wake()
-          if (claimable && free() > 0) pass()
+          if (claimable && free() > 0) throttled(passGate, NEWS_GAP_MS, pass)
         })
     }
   }
@@ -196,10 +200,14 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
     }
     renewing = (async () => {
       if (running.size === 0) return
+      // Only attempts running before the renewal began can be judged by it: one handed over meanwhile may have
+      // been committed after the renewal's UPDATE read the table.
+      const before = [...running.entries()]
       const held = await store.renewAttempts(engine.holder.id, clock.now(), engine.leaseMs)
       const tokens = new Map(held.map((a) => [attemptKeyString(a), a.token]))
-      for (const [key, { attempt, controller }] of running) {
-        if (tokens.get(key) === attempt.token) continue
+      for (const [key, entry] of before) {
+        const { attempt, controller } = entry
+        if (running.get(key) !== entry || tokens.get(key) === attempt.token) continue
         running.delete(key)
         controller.abort({ code: 'CANCELLED', message: 'The attempt is no longer this worker’s.' })
         leaseLost(attempt, 'it was stopped here')
@@ -226,10 +234,29 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
     pass()
   }
 
-  /** Another process committed: maybe new work, maybe one of our attempts was cancelled (checked soon, coalesced). */
+  /**
+   * Another process committed: maybe new work, maybe one of our attempts was cancelled. Every commit of every worker
+   * notifies all the others, so under load these come hundreds of times a second: the first starts a pass (and a
+   * renewal, which finds cancelled attempts) at once; more within NEWS_GAP_MS (RENEW_GAP_MS) make one more after it.
+   */
   const onChange = (): void => {
-    wake()
-    if (running.size > 0) void renew()
+    claimable = true
+    throttled(passGate, NEWS_GAP_MS, pass)
+    if (running.size > 0) throttled(renewGate, RENEW_GAP_MS, () => void renew())
+  }
+
+  const passGate = { last: -Infinity, cancel: null as (() => void) | null }
+  const renewGate = { last: -Infinity, cancel: null as (() => void) | null }
+  const throttled = (gate: typeof passGate, gapMs: number, fn: () => void): void => {
+    if (stopped || gate.cancel !== null) return
+    const wait = gate.last + gapMs - clock.now()
+    const run = (): void => {
+      gate.cancel = null
+      gate.last = clock.now()
+      fn()
+    }
+    if (wait <= 0) run()
+    else gate.cancel = clock.setTimer(wait, run)
   }
 
   engine.onCapacity = wake
@@ -243,6 +270,8 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
       if (stopped) return done
       stopped = true
       cancelTimer?.()
+      passGate.cancel?.()
+      renewGate.cancel?.()
       unwatch()
       engine.onCapacity = null
       await passing

@@ -97,11 +97,13 @@ async function unfinished(store: Store, ids: readonly string[]): Promise<string[
   return left
 }
 
-/** Every (step, index, attempt) has exactly one `step.started`; returns how many attempts started. */
-function expectOneStartPerAttempt(events: readonly TrellisEvent[]): number {
-  const starts = events.filter((e) => e.type === 'step.started').map((e) => `${e.step}/${e.index}:${e.attempt}`)
+/** Every (step, index, attempt) has exactly one `step.started`; returns them as mark keys. */
+function expectOneStartPerAttempt(events: readonly TrellisEvent[]): string[] {
+  const starts = events
+    .filter((e) => e.type === 'step.started')
+    .map((e) => `${e.execution_id}/${e.step}${e.index === null ? '' : `/${e.index}`}:${e.attempt}`)
   expect(new Set(starts).size).toBe(starts.length)
-  return starts.length
+  return starts
 }
 
 describePostgres('trellis worker processes sharing PostgreSQL', () => {
@@ -128,12 +130,15 @@ describePostgres('trellis worker processes sharing PostgreSQL', () => {
     expect((await t.store.findExecution('fan'))?.outputs).toEqual({ n: 200 })
 
     // Each (step, attempt) started once across all workers, and no attempt ran twice (the actions' own marks).
-    let started = 0
-    for (const id of [...ids, 'fan']) started += expectOneStartPerAttempt(await allEvents(t.store, id))
+    const started: string[] = []
+    for (const id of [...ids, 'fan']) started.push(...expectOneStartPerAttempt(await allEvents(t.store, id)))
     const marks = readMarks(t.marks)
     expect(new Set(marks.map((m) => m.key)).size).toBe(marks.length)
-    expect(marks.length).toBe(started)
-    expect(started).toBe(1_000 * 5 + 201)
+    // Every attempt that ran was started first (committed), and every started one ran.
+    const startedSet = new Set(started)
+    expect(marks.filter((m) => !startedSet.has(m.key))).toEqual([])
+    expect(marks.length).toBe(started.length)
+    expect(started.length).toBe(1_000 * 5 + 201)
 
     // The work spread over the workers, and one execution's fan-out over more than one of them.
     const pids = new Set(marks.map((m) => m.pid))
@@ -163,12 +168,14 @@ describePostgres('trellis worker processes sharing PostgreSQL', () => {
       async () => ((await unfinished(t.store, ids)).length === 0 ? true : undefined),
       120_000,
     )
+    const started = new Set<string>()
     for (const id of ids) {
       expect((await t.store.findExecution(id))?.status).toBe('completed')
-      expectOneStartPerAttempt(await allEvents(t.store, id))
+      for (const key of expectOneStartPerAttempt(await allEvents(t.store, id))) started.add(key)
     }
     const marks = readMarks(t.marks)
     expect(new Set(marks.map((m) => m.key)).size).toBe(marks.length)
+    expect(marks.filter((m) => !started.has(m.key))).toEqual([])
     const survivors = new Set(t.workers.slice(1).map((w) => w.child.pid))
     const after = marks.filter((m) => survivors.has(m.pid))
     expect(after.length).toBeGreaterThan(0)

@@ -109,10 +109,7 @@ export async function decideUnheldIn(
   })
   if (decision === null) return { outcome: 'decided', events: [], taken: [], added: 0, version }
 
-  const removals = [...decision.removeAttempts]
-  // An attempt started again in the same decision replaces its row.
-  for (const added of decision.addAttempts) removals.push({ step: added.step, index: added.index })
-  for (const part of chunks(removals)) {
+  for (const part of chunks(decision.removeAttempts)) {
     await db
       .deleteFrom('attempts')
       .where('execution_id', '=', id)
@@ -132,7 +129,28 @@ export async function decideUnheldIn(
       i < limit && take !== undefined ? { holder: take.holder, expiresAt: now + take.leaseMs } : null,
     ),
   )
-  for (const part of chunks(rowsToInsert)) await db.insertInto('attempts').values(part).execute()
+  for (const part of chunks(rowsToInsert)) {
+    // An attempt started again (a retry, a restart after its worker died) replaces the row of the one before.
+    await db
+      .insertInto('attempts')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['execution_id', 'step', 'idx']).doUpdateSet((eb) => ({
+          attempt: eb.ref('excluded.attempt'),
+          kind: eb.ref('excluded.kind'),
+          target: eb.ref('excluded.target'),
+          input: eb.ref('excluded.input'),
+          timeout_ms: eb.ref('excluded.timeout_ms'),
+          created_at: eb.ref('excluded.created_at'),
+          holder_id: eb.ref('excluded.holder_id'),
+          holder_host: eb.ref('excluded.holder_host'),
+          holder_pid: eb.ref('excluded.holder_pid'),
+          lease_token: eb.ref('excluded.lease_token'),
+          lease_expires_at: eb.ref('excluded.lease_expires_at'),
+        })),
+      )
+      .execute()
+  }
   for (const row of rowsToInsert.slice(0, limit)) taken.push(claimedFromRow(row))
   return { outcome: 'decided', events, taken, added: rowsToInsert.length, version: version + 1 }
 }
