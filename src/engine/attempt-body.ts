@@ -1,19 +1,10 @@
 import { actionFailureOf, type ActionRegistry } from '../actions/index.js'
+import type { NewAttempt } from '../store/index.js'
 import { errorInfoOf, findNonJson, type Clock, type Logger } from '../util/index.js'
 import type { AttemptOutcome } from './decide.js'
 
 /** One attempt to carry out, wherever it was decided (a holder's runner or a worker's claim). */
-export interface AttemptToRun {
-  readonly executionId: string
-  readonly step: string
-  readonly index: number | null
-  readonly attempt: number
-  readonly kind: 'action' | 'workflow'
-  /** The action name, or the workflow reference of a `workflow` step. */
-  readonly target: string
-  readonly input: unknown
-  readonly timeoutMs: number | null
-}
+export type AttemptToRun = NewAttempt & { readonly executionId: string }
 
 /**
  * Wraps every attempt's body (for example to make a tracing span current while the action runs). Must call `body`

@@ -123,8 +123,6 @@ export class Engine {
    */
   readonly #isGone: ((holder: { host: string; pid: number }) => boolean) | undefined
   readonly #retention: Retention | null
-  /** Set by a worker: parked executions are released so the worker's capacity serves running ones. */
-  releaseParked = false
   /** Called when a runner stops holding an execution, or when this process made work for workers (a child). */
   onCapacity: (() => void) | null = null
   /** Wraps every attempt's body run by this engine (for example to make a tracing span current). */
@@ -413,26 +411,6 @@ export class Engine {
     return this.#runners.size
   }
 
-  /**
-   * Takes over executions nobody runs, up to `limit`: for workers. Returns how many it claimed.
-   */
-  async claim(limit: number): Promise<number> {
-    if (this.#closed || limit <= 0) return 0
-    const leases = await this.store.claimDue(this.holder, limit, this.clock.now(), this.leaseMs, this.#isGone)
-    for (const lease of leases) {
-      if (this.#runners.has(lease.executionId)) continue
-      try {
-        const runner = await this.#runnerFor(lease.executionId, lease)
-        void runner.dispatch({ kind: 'recover' })
-      } catch (error) {
-        this.logger.error({ err: error, execution_id: lease.executionId }, 'could not take over an execution')
-        await this.store.release(lease)
-      }
-    }
-    this.#watch()
-    return leases.length
-  }
-
   /** Earliest timer among executions nobody holds (for a worker's one wake-up). */
   nextUnheldWakeAt(): Promise<number | null> {
     return this.store.nextUnheldWakeAt(this.clock.now())
@@ -487,17 +465,6 @@ export class Engine {
   #committed(runner: ExecutionRunner, events: readonly TrellisEvent[]): void {
     void events
     this.#armTimer()
-    const status = runner.state.status
-    if (this.releaseParked && (status === 'suspended' || status === 'paused') && runner.state.inFlight.size === 0) {
-      runner.stop()
-      this.#runners.delete(runner.id)
-      void this.store
-        .release(runner.lease)
-        .catch((error: unknown) =>
-          this.logger.warn({ err: error, execution_id: runner.id }, 'could not release a lease'),
-        )
-        .then(() => this.onCapacity?.())
-    }
   }
 
   #detached(runner: ExecutionRunner, reason: 'ended' | 'lease-lost' | 'error' | 'closed', error?: unknown): void {

@@ -116,18 +116,6 @@ export interface Store {
     leaseMs: number,
     isGone?: (holder: { host: string; pid: number }) => boolean,
   ): Promise<Lease | undefined>
-  /**
-   * Claims up to `limit` executions that have work and no live holder (none, expired, or gone per `isGone`):
-   * `pending` and `running` ones (new or interrupted), ones whose `wakeAt` is due, and ones with news
-   * (`inbox > seenInbox`: a signal or an operator request nobody applied). Oldest work first.
-   */
-  claimDue(
-    holder: HolderIdentity,
-    limit: number,
-    now: number,
-    leaseMs: number,
-    isGone?: (holder: { host: string; pid: number }) => boolean,
-  ): Promise<Lease[]>
   /** Extends every lease this holder has; returns the ids it still holds. */
   renewAll(holderId: string, now: number, leaseMs: number): Promise<Set<string>>
   /** Gives the execution up so others can take it at once. A lost lease is ignored. */

@@ -14,7 +14,7 @@ import {
   PG_URL,
   schemaForCurrentTest,
 } from '../support/postgres.js'
-import { holder, newExecution, stepStarted } from '../support/store-fixtures.js'
+import { createWithAttempts, holder, newExecution, stepStarted } from '../support/store-fixtures.js'
 import { realSleep, waitUntil } from '../support/wait.js'
 import { storeConformance, type SharedDatabase } from './conformance.js'
 
@@ -58,43 +58,44 @@ describePostgres('PostgreSQL store', () => {
     { shared: sharedSchema },
   )
 
-  it('eight claimers at once on 40 executions never get the same execution', async () => {
+  it('eight claimers at once on 40 attempts never get the same attempt, and share them', async () => {
     const clock = new FakeClock()
     const stores = await storesOnOneSchema(8, clock)
-    for (let i = 0; i < 40; i++) await stores[0]!.createExecution(newExecution(`e${i}`, clock.now() + i))
+    for (let i = 0; i < 10; i++) await createWithAttempts(stores[0]!, `e${i}`, ['a', 'b', 'c', 'd'], clock.now() + i)
 
     const claimed = await Promise.all(
       stores.map(async (store, w) => {
-        const ids: string[] = []
+        const keys: string[] = []
         for (;;) {
-          const leases = await store.claimDue(holder(`worker-${w}`), 2, clock.now(), 60_000)
-          if (leases.length === 0) return ids
-          ids.push(...leases.map((lease) => lease.executionId))
+          const attempts = await store.claimAttempts(holder(`worker-${w}`), 2, clock.now(), 60_000)
+          if (attempts.length === 0) return keys
+          keys.push(...attempts.map((a) => `${a.executionId}/${a.step}`))
         }
       }),
     )
-    const ids = claimed.flat()
-    expect(ids).toHaveLength(40)
-    expect(new Set(ids).size).toBe(40)
+    const keys = claimed.flat()
+    expect(keys).toHaveLength(40)
+    expect(new Set(keys).size).toBe(40)
     expect(claimed.filter((mine) => mine.length > 0).length).toBeGreaterThan(1)
   })
 
-  it('claimDue skips an execution whose row another transaction has locked, without waiting for it', async () => {
+  it('claimAttempts skips, without waiting, attempts another transaction has locked and those of an execution being decided', async () => {
     const clock = new FakeClock()
     const schema = schemaForCurrentTest()
     const store = await openPostgresForTest(schema, clock)
     await store.migrate()
-    for (const id of ['a', 'b', 'c']) await store.createExecution(newExecution(id, clock.now()))
+    await createWithAttempts(store, 'x', ['a', 'b'], clock.now())
+    await createWithAttempts(store, 'y', ['c'], clock.now() + 1)
     const raw = await rawClient(schema)
     await raw.query('begin')
-    await raw.query(`select id from executions where id = 'a' for update`)
+    await raw.query(`select step from attempts where execution_id = 'x' and step = 'a' for update`)
+    await raw.query(`select id from executions where id = 'y' for update`) // a decision on y under way
 
-    const started = Date.now()
-    const leases = await store.claimDue(holder('w'), 10, clock.now(), 1_000)
-    expect(Date.now() - started).toBeLessThan(1_000)
-    expect(leases.map((lease) => lease.executionId)).toEqual(['b', 'c'])
+    const claimed = await store.claimAttempts(holder('w'), 10, clock.now(), 1_000)
+    expect(claimed.map((a) => `${a.executionId}/${a.step}`)).toEqual(['x/b'])
     await raw.query('rollback')
-    expect((await store.claimDue(holder('w'), 10, clock.now(), 1_000)).map((l) => l.executionId)).toEqual(['a'])
+    const rest = await store.claimAttempts(holder('w'), 10, clock.now(), 1_000)
+    expect(rest.map((a) => `${a.executionId}/${a.step}`).sort()).toEqual(['x/a', 'y/c'])
   })
 
   it('ten migrators at once on a fresh schema all succeed, and apply each migration once', async () => {

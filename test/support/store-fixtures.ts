@@ -74,3 +74,35 @@ export async function patchExecution(store: Store, id: string, patch: ExecutionP
   await store.commit(lease, { execution: patch }, now)
   await store.release(lease)
 }
+
+/** Creates execution `id` and starts `steps` on it the way a worker's decision does: attempt rows nobody holds yet. */
+export async function createWithAttempts(
+  store: Store,
+  id: string,
+  steps: readonly string[],
+  now: number,
+): Promise<void> {
+  await store.createExecution(newExecution(id, now))
+  const result = await store.decideUnheld({
+    executionId: id,
+    now,
+    decide: async () => ({
+      changes: {
+        execution: { status: 'running' },
+        steps: steps.map((name) => stepRecord(name, { status: 'running', attempts: 1 })),
+        events: steps.map((name) => stepStarted(name)),
+      },
+      addAttempts: steps.map((step) => ({
+        step,
+        index: null,
+        attempt: 1,
+        kind: 'action' as const,
+        target: 'core.echo',
+        input: null,
+        timeoutMs: null,
+      })),
+      removeAttempts: [],
+    }),
+  })
+  if (result.outcome !== 'decided') throw new Error(`createWithAttempts: ${result.outcome}`)
+}

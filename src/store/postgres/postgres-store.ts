@@ -53,7 +53,6 @@ import {
 } from '../sql/index.js'
 import { ChangeListener } from './change-listener.js'
 import { ChangeNotifier } from './change-notifier.js'
-import { claimDueIn } from './claim-due.js'
 import { resolvePostgresStoreOptions, type PostgresStoreOptions, type ResolvedPostgresStoreOptions } from './options.js'
 import { createClient, createPool } from './pool.js'
 import { isRetryable, toStoreError } from './postgres-errors.js'
@@ -191,18 +190,6 @@ class PostgresStore implements Store {
     isGone?: IsGone,
   ): Promise<Lease | undefined> {
     return this.#write((db) => acquireIn(db, { id: executionId, holder, now, leaseMs, isGone }, { lock: true }))
-  }
-
-  async claimDue(
-    holder: HolderIdentity,
-    limit: number,
-    now: number,
-    leaseMs: number,
-    isGone?: IsGone,
-  ): Promise<Lease[]> {
-    if (limit <= 0) return []
-    // One UPDATE (plus a read of the live holders with `isGone`): atomic without a transaction of its own.
-    return this.#read((db) => claimDueIn(db, { holder, limit, now, leaseMs, isGone }))
   }
 
   renewAll(holderId: string, now: number, leaseMs: number): Promise<Set<string>> {

@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import { ExecutionNotFoundError, type HolderIdentity, type Lease } from '../index.js'
 import type { Database } from './database.js'
-import { LIVE_STATUSES } from './executions.js'
 
 /** The caller's test for "the holder process is gone" (same-host pid check on SQLite). */
 export type IsGone = (holder: { host: string; pid: number }) => boolean
@@ -14,11 +13,6 @@ export interface LeaseState {
   readonly pid: number | null
   readonly token: number
   readonly expiresAt: number | null
-}
-
-/** An execution with work, as `claimDue` considers it. */
-export interface ClaimCandidate extends LeaseState {
-  readonly createdAt: number
 }
 
 const LEASE_COLUMNS = ['id', 'holder_id', 'holder_host', 'holder_pid', 'lease_token', 'lease_expires_at'] as const
@@ -126,61 +120,6 @@ export async function acquireIn(
   if (attempts.some((a) => a.holder_id !== null && Number(a.lease_expires_at) > now)) return undefined
   if (attempts.length > 0) await db.deleteFrom('attempts').where('execution_id', '=', id).execute()
   return takeLease(db, id, holder, now, leaseMs)
-}
-
-/** What `claimCandidatesQuery` selects per candidate: the lease columns and `created_at`. */
-export type ClaimCandidateRow = LeaseColumns & { created_at: number }
-
-/**
- * The query behind `selectClaimCandidates`, for a dialect to refine (PostgreSQL adds `FOR UPDATE SKIP LOCKED`, or
- * narrows it to some holders): executions with work, oldest first from the cursor `after` (see
- * `selectClaimCandidates`), with no limit.
- */
-export function claimCandidatesQuery(
-  db: Kysely<Database>,
-  options: { now: number; heldToo: boolean; after?: { createdAt: number; id: string } | undefined },
-) {
-  const { now, heldToo, after } = options
-  let query = db
-    .selectFrom('executions')
-    .select([...LEASE_COLUMNS, 'created_at'])
-    // Implied by the conditions below. Literals, not parameters: they match the predicate of the partial index
-    // executions_live_idx (migration 2), which a planner can only prove from values it sees.
-    .where(
-      'status',
-      'in',
-      LIVE_STATUSES.map((status) => sql.lit(status)),
-    )
-    .where((eb) =>
-      eb.or([
-        eb('status', 'in', ['pending', 'running']),
-        eb.and([eb('status', '=', 'suspended'), eb('wake_at', '<=', now)]),
-        eb('inbox', '>', eb.ref('seen_inbox')),
-      ]),
-    )
-  if (!heldToo) query = query.where((eb) => eb.or([eb('holder_id', 'is', null), eb('lease_expires_at', '<=', now)]))
-  if (after !== undefined) {
-    query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after.createdAt, after.id)))
-  }
-  return query.orderBy('created_at').orderBy('id')
-}
-
-/** A candidate row as `ClaimCandidate`. */
-export function claimCandidateFromRow(row: ClaimCandidateRow): ClaimCandidate {
-  return { ...leaseStateFromRow(row), createdAt: Number(row.created_at) }
-}
-
-/**
- * Executions with work, oldest first from the cursor `after`: `pending` and `running` ones, `suspended` ones whose
- * `wake_at` is due, and non-terminal ones with news (`inbox > seen_inbox`). With `heldToo` false only those with no
- * holder or an expired lease; with true also live-held ones, for the caller to filter with `isGone`.
- */
-export async function selectClaimCandidates(
-  db: Kysely<Database>,
-  options: { now: number; limit: number; heldToo: boolean; after?: { createdAt: number; id: string } | undefined },
-): Promise<ClaimCandidate[]> {
-  const rows = await claimCandidatesQuery(db, options).limit(options.limit).execute()
-  return rows.map(claimCandidateFromRow)
 }
 
 /** Extends every lease `holderId` has to `now + leaseMs`; returns the ids it holds. */

@@ -51,7 +51,6 @@ import {
   type IsGone,
 } from '../sql/index.js'
 import { ChangeWatcher } from './change-watcher.js'
-import { claimDueIn } from './claim-due.js'
 import { GroupCommit } from './group-commit.js'
 import { toStoreError } from './sqlite-errors.js'
 import { withStatementCache } from './statement-cache.js'
@@ -243,17 +242,6 @@ class SqliteStore implements Store {
     isGone?: IsGone,
   ): Promise<Lease | undefined> {
     return this.#write((db) => acquireIn(db, { id: executionId, holder, now, leaseMs, isGone }, { lock: false }))
-  }
-
-  async claimDue(
-    holder: HolderIdentity,
-    limit: number,
-    now: number,
-    leaseMs: number,
-    isGone?: IsGone,
-  ): Promise<Lease[]> {
-    if (limit <= 0) return []
-    return this.#write((db) => claimDueIn(db, { holder, limit, now, leaseMs, isGone }))
   }
 
   renewAll(holderId: string, now: number, leaseMs: number): Promise<Set<string>> {

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
 import { SchemaTooNewError, type Store } from '../../../src/store/index.js'
 import { latestVersion } from '../../../src/store/sql/index.js'
-import { holder, newExecution, stepStarted } from '../../support/store-fixtures.js'
+import { createWithAttempts, holder, newExecution, stepStarted } from '../../support/store-fixtures.js'
 import { waitUntil } from '../../support/wait.js'
 import type { ConformanceContext, SharedDatabase } from './context.js'
 
@@ -62,24 +62,26 @@ export function sharingTests(ctx: ConformanceContext): void {
     expect(await stores[1]!.listExecutions({})).toHaveLength(1)
   })
 
-  it('stores claiming at once never get the same execution', async () => {
+  it('stores claiming at once never get the same attempt', async () => {
     const { stores } = await openMany(4)
     await stores[0]!.migrate()
-    for (let i = 0; i < 40; i++) await stores[0]!.createExecution(newExecution(`e${i}`, ctx.clock.now() + i))
+    for (let i = 0; i < 10; i++) {
+      await createWithAttempts(stores[0]!, `e${i}`, ['a', 'b', 'c', 'd'], ctx.clock.now() + i)
+    }
 
     const claimed = await Promise.all(
       stores.map(async (store, w) => {
-        const ids: string[] = []
+        const keys: string[] = []
         for (;;) {
-          const leases = await store.claimDue(holder(`worker-${w}`), 3, ctx.clock.now(), 60_000)
-          if (leases.length === 0) return ids
-          ids.push(...leases.map((l) => l.executionId))
+          const attempts = await store.claimAttempts(holder(`worker-${w}`), 3, ctx.clock.now(), 60_000)
+          if (attempts.length === 0) return keys
+          keys.push(...attempts.map((a) => `${a.executionId}/${a.step}`))
         }
       }),
     )
-    const ids = claimed.flat()
-    expect(ids).toHaveLength(40)
-    expect(new Set(ids).size).toBe(40)
+    const keys = claimed.flat()
+    expect(keys).toHaveLength(40)
+    expect(new Set(keys).size).toBe(40)
   })
 
   it('numbers events without gaps when stores commit and signal one execution at once', async () => {
