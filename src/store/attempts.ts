@@ -101,6 +101,16 @@ export type DecideUnheldResult =
   | { readonly outcome: 'lease-lost' }
   | { readonly outcome: 'not-found' }
 
+/** `Store.findDue`'s question. */
+export interface DueQuery {
+  readonly now: number
+  readonly limit: number
+  /** Same-host test for a holder process that is gone (SQLite). */
+  readonly isGone?: ((holder: { host: string; pid: number }) => boolean) | undefined
+  /** Include executions not started yet. @default true */
+  readonly startNew?: boolean
+}
+
 /** A stable string for an attempt key (maps and sets). */
 export function attemptKeyString(key: AttemptKey): string {
   return `${key.executionId}\u0000${key.step}\u0000${key.index ?? -1}`

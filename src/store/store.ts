@@ -1,7 +1,7 @@
 import type { PendingEvent, TrellisEvent } from '../events/index.js'
 import type { Workflow } from '../definition/index.js'
 import type { JsonValue } from '../util/index.js'
-import type { ClaimedAttempt, DecideUnheldRequest, DecideUnheldResult } from './attempts.js'
+import type { ClaimedAttempt, DecideUnheldRequest, DecideUnheldResult, DueQuery } from './attempts.js'
 import type {
   ExecutionFilter,
   ExecutionRecord,
@@ -133,10 +133,11 @@ export interface Store {
   /** Ends the leases of these attempts (all of the holder's without `attempts`) now, so others restart them at once. */
   releaseAttempts(holderId: string, now: number, attempts?: readonly ClaimedAttempt[]): Promise<number>
   /**
-   * Ids of detached executions (or ones whose holder is gone) with a decision due: new, due timers, news, attempts
-   * whose worker's lease ran out, an expired holder. Oldest first.
+   * Ids of detached executions (or ones whose holder is gone) with a decision due: new ones (unless `startNew` is
+   * false: a worker with no room leaves them to others), due timers, news, attempts whose worker's lease ran out, an
+   * expired holder. Oldest first.
    */
-  findDue(now: number, limit: number, isGone?: (holder: { host: string; pid: number }) => boolean): Promise<string[]>
+  findDue(options: DueQuery): Promise<string[]>
   /** Attempts waiting for a worker. */
   countReadyAttempts(): Promise<number>
   /** Earliest lease expiry of attempts other holders have (to restart a dead worker's attempts on time). */

@@ -57,8 +57,6 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
   const settled = new Set<() => void>()
   /** Decisions after attempts' ends under way (stop waits for them). */
   const completing = new Set<Promise<unknown>>()
-  /** Whether unclaimed attempts may exist: a claim found fewer than it asked for, and nothing new was heard since. */
-  let claimable = true
   let stopped = false
   let passing: Promise<void> | null = null
   let again = false
@@ -85,10 +83,7 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
     } finally {
       reserved -= take
     }
-    if (result.outcome === 'decided') {
-      start(result.taken)
-      if (result.added > result.taken.length) claimable = true
-    }
+    if (result.outcome === 'decided') start(result.taken)
   }
 
   /** One pass: due decisions first (they may hand attempts to this worker), then claims, then the next wake-up. */
@@ -100,7 +95,12 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
     }
     passing = (async () => {
       // Due decisions run side by side (a few at a time): each is one short transaction on its own execution.
-      const due = await store.findDue(clock.now(), DUE_BATCH, engine.isGone)
+      // New executions only while this worker has room: a full one leaves them to others, and the attempts its
+      // running executions start next stay with it (handed over with the decision, their state in its memory).
+      const room = free()
+      const limit = room > 0 ? Math.min(room, DUE_BATCH) : DUE_BATCH
+      const due = await store.findDue({ now: clock.now(), limit, isGone: engine.isGone, startNew: room > 0 })
+      if (due.length === limit) again = true // more may be due: another pass after this one
       let cursor = 0
       const lane = async (): Promise<void> => {
         while (cursor < due.length && !stopped) {
@@ -109,10 +109,9 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
         }
       }
       await Promise.all(Array.from({ length: Math.min(DUE_LANES, due.length) }, lane))
-      const room = free()
-      if (!stopped && room > 0) {
-        const claimed = await store.claimAttempts(engine.holder, room, clock.now(), engine.leaseMs)
-        if (claimed.length < room) claimable = false
+      const left = free()
+      if (!stopped && left > 0) {
+        const claimed = await store.claimAttempts(engine.holder, left, clock.now(), engine.leaseMs)
         start(claimed)
       }
       const [wake, expiry] = await Promise.all([engine.nextUnheldWakeAt(), store.nextAttemptExpiry(engine.holder.id)])
@@ -156,10 +155,8 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
           )
           completing.add(deciding)
           const result = await deciding.finally(() => completing.delete(deciding))
-          if (result.outcome === 'decided') {
-            start(result.taken)
-            if (result.added > result.taken.length) claimable = true
-          } else if (result.outcome === 'lease-lost' || result.outcome === 'held') {
+          if (result.outcome === 'decided') start(result.taken)
+          else if (result.outcome === 'lease-lost' || result.outcome === 'held') {
             leaseLost(attempt, 'its end was not recorded')
           }
         })
@@ -173,7 +170,7 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
         .finally(() => {
           if (running.get(key)?.controller === controller && controller.signal.aborted) running.delete(key)
           for (const wake of settled) wake()
-          if (claimable && free() > 0) throttled(passGate, NEWS_GAP_MS, pass)
+          if (free() > 0) throttled(passGate, NEWS_GAP_MS, pass)
         })
     }
   }
@@ -230,7 +227,6 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
 
   /** Something may have changed elsewhere (another process committed, or this one made work for workers). */
   const wake = (): void => {
-    claimable = true
     pass()
   }
 
@@ -240,7 +236,6 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
    * renewal, which finds cancelled attempts) at once; more within NEWS_GAP_MS (RENEW_GAP_MS) make one more after it.
    */
   const onChange = (): void => {
-    claimable = true
     throttled(passGate, NEWS_GAP_MS, pass)
     if (running.size > 0) throttled(renewGate, RENEW_GAP_MS, () => void renew())
   }

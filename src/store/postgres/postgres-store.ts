@@ -9,6 +9,7 @@ import {
   type CreateResult,
   type DecideUnheldRequest,
   type DecideUnheldResult,
+  type DueQuery,
   type ExecutionChanges,
   type ExecutionFilter,
   type ExecutionRecord,
@@ -226,8 +227,9 @@ class PostgresStore implements Store {
     return this.#write((db) => releaseAttemptsIn(db, holderId, now, attempts), { notify: true })
   }
 
-  findDue(now: number, limit: number): Promise<string[]> {
-    return this.#read((db) => selectDueExecutions(db, { now, limit }))
+  findDue(query: DueQuery): Promise<string[]> {
+    // No `isGone` here: hosts sharing a name may have separate pid namespaces (lease expiry only).
+    return this.#read((db) => selectDueExecutions(db, { ...query, isGone: undefined }))
   }
 
   countReadyAttempts(): Promise<number> {

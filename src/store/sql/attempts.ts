@@ -4,6 +4,7 @@ import type {
   ClaimedAttempt,
   DecideUnheldRequest,
   DecideUnheldResult,
+  DueQuery,
   HolderIdentity,
   NewAttempt,
 } from '../index.js'
@@ -11,7 +12,7 @@ import { chunks } from './chunks.js'
 import { applyChanges } from './commit.js'
 import type { AttemptRow, Database } from './database.js'
 import { LIVE_STATUSES, selectLoadedExecution } from './executions.js'
-import { isUnheld, selectLeaseState, type IsGone } from './leases.js'
+import { isUnheld, selectLeaseState } from './leases.js'
 import { encodeJson } from './row-codecs.js'
 
 /** `idx` of a step that is not a `for_each` iteration (a primary key column cannot be NULL). */
@@ -268,13 +269,10 @@ export async function releaseAttemptsIn(
  * has expired (or, with `heldToo`, any held one, for the caller's `isGone`), due timers, news (a signal or an
  * operator request nobody applied), and attempts whose worker's lease has run out.
  */
-export async function selectDueExecutions(
-  db: Kysely<Database>,
-  options: { now: number; limit: number; isGone?: IsGone | undefined },
-): Promise<string[]> {
+export async function selectDueExecutions(db: Kysely<Database>, options: DueQuery): Promise<string[]> {
   const { now, limit, isGone } = options
   const heldToo = isGone !== undefined
-  const rows = await dueExecutionsQuery(db, now)
+  const rows = await dueExecutionsQuery(db, now, options.startNew ?? true)
     .$if(!heldToo, (q) => q.where((eb) => eb.or([eb('holder_id', 'is', null), eb('lease_expires_at', '<=', now)])))
     .orderBy('created_at')
     .orderBy('id')
@@ -304,7 +302,7 @@ export async function isDue(db: Kysely<Database>, id: string, now: number): Prom
 }
 
 /** Live executions with a decision due, whoever holds them (see `selectDueExecutions`). */
-function dueExecutionsQuery(db: Kysely<Database>, now: number) {
+function dueExecutionsQuery(db: Kysely<Database>, now: number, startNew = true) {
   return db
     .selectFrom('executions')
     .select(['id', 'holder_id', 'holder_host', 'holder_pid', 'lease_token', 'lease_expires_at'])
@@ -315,7 +313,7 @@ function dueExecutionsQuery(db: Kysely<Database>, now: number) {
     )
     .where((eb) =>
       eb.or([
-        eb('status', '=', 'pending'),
+        ...(startNew ? [eb('status', '=', 'pending')] : []),
         eb('holder_id', 'is not', null),
         eb.and([eb('status', 'in', ['running', 'suspended']), eb('wake_at', '<=', now)]),
         eb('inbox', '>', eb.ref('seen_inbox')),

@@ -9,6 +9,7 @@ import {
   type CreateResult,
   type DecideUnheldRequest,
   type DecideUnheldResult,
+  type DueQuery,
   type ExecutionChanges,
   type ExecutionFilter,
   type ExecutionRecord,
@@ -271,8 +272,8 @@ class SqliteStore implements Store {
     return this.#write((db) => releaseAttemptsIn(db, holderId, now, attempts))
   }
 
-  findDue(now: number, limit: number, isGone?: IsGone): Promise<string[]> {
-    return this.#read((db) => selectDueExecutions(db, { now, limit, isGone }))
+  findDue(query: DueQuery): Promise<string[]> {
+    return this.#read((db) => selectDueExecutions(db, query))
   }
 
   countReadyAttempts(): Promise<number> {

@@ -157,16 +157,17 @@ export function attemptTests(ctx: ConformanceContext): void {
     await startOn('quiet', [attempt('a')], { id: 'w1', limit: 1 })
     await startOn('lost', [attempt('a')], { id: 'w2', limit: 1 })
     await ctx.store.renewAttempts('w1', now, 10_000)
-    expect((await ctx.store.findDue(now + 1_000, 10)).sort()).toEqual(['lost', 'new'])
+    expect((await ctx.store.findDue({ now: now + 1_000, limit: 10 })).sort()).toEqual(['lost', 'new'])
+    expect(await ctx.store.findDue({ now: now + 1_000, limit: 10, startNew: false })).toEqual(['lost'])
     expect(await ctx.store.nextAttemptExpiry('w1')).toBe(now + 1_000)
-    expect(await ctx.store.findDue(now, 1)).toEqual(['new'])
+    expect(await ctx.store.findDue({ now, limit: 1 })).toEqual(['new'])
   })
 
   it('releaseAttempts ends the leases now, so the attempts are due at once', async () => {
     await startOn('e1', [attempt('a')], { id: 'w1', limit: 1 })
     const now = ctx.clock.now()
-    expect(await ctx.store.findDue(now, 10)).toEqual([])
+    expect(await ctx.store.findDue({ now, limit: 10 })).toEqual([])
     expect(await ctx.store.releaseAttempts('w1', now)).toBe(1)
-    expect(await ctx.store.findDue(now, 10)).toEqual(['e1'])
+    expect(await ctx.store.findDue({ now, limit: 10 })).toEqual(['e1'])
   })
 }
