@@ -41,11 +41,9 @@ import {
   renewLeases,
   selectChildren,
   selectEvents,
-  selectExecution,
   selectInboxes,
   selectLoadedExecution,
   selectNextUnheldWakeAt,
-  selectSteps,
   selectSummaries,
   storeRequest,
   type Database,
@@ -54,6 +52,7 @@ import {
 import { ChangeWatcher } from './change-watcher.js'
 import { GroupCommit } from './group-commit.js'
 import { toStoreError } from './sqlite-errors.js'
+import { ReadStatements } from './read-statements.js'
 import { withStatementCache } from './statement-cache.js'
 import { privateWriteLock, sharedWriteLock, type HeldWriteLock } from './write-lock.js'
 
@@ -171,6 +170,8 @@ class SqliteStore implements Store {
   readonly dialect = 'sqlite'
   readonly location: string
   readonly #raw: BetterSqlite3.Database
+  /** Prepared on first use (the tables exist only once migrated). */
+  #readStatements: ReadStatements | null = null
   readonly #db: Kysely<Database>
   readonly #clock: Clock
   readonly #busyTimeoutMs: number
@@ -216,7 +217,7 @@ class SqliteStore implements Store {
   }
 
   findExecution(id: string): Promise<ExecutionRecord | undefined> {
-    return this.#read((db) => selectExecution(db, id))
+    return this.#read((db) => db.connection().execute(async () => this.#reads.execution(id)))
   }
 
   loadExecution(id: string): Promise<LoadedExecution | undefined> {
@@ -224,7 +225,7 @@ class SqliteStore implements Store {
   }
 
   readSteps(id: string): Promise<{ steps: StepRecord[]; iterations: IterationRecord[] }> {
-    return this.#snapshot((db) => selectSteps(db, id))
+    return this.#read((db) => db.connection().execute(async () => this.#reads.steps(id)))
   }
 
   listExecutions(filter: ExecutionFilter): Promise<ExecutionSummary[]> {
@@ -377,6 +378,10 @@ class SqliteStore implements Store {
         }
       }),
     )
+  }
+
+  get #reads(): ReadStatements {
+    return (this.#readStatements ??= new ReadStatements(this.#raw))
   }
 
   async #read<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
