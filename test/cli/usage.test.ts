@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assertBuilt, fixture, tempDir, trellis } from './trellis.js'
+import { assertBuilt, fixture, ROOT, tempDir, trellis } from './trellis.js'
 
 const temp = tempDir()
 beforeAll(assertBuilt)
@@ -76,10 +76,18 @@ describe.concurrent('trellis: version, help and usage errors', () => {
 
 describe.concurrent('trellis validate', () => {
   it('exits 0 for a valid definition', async () => {
-    const result = await trellis(['validate', fixture('hello.yaml')])
+    const scale = join(ROOT, 'test/fixtures/scale')
+    const result = await trellis([
+      'validate',
+      '--actions',
+      join(scale, 'actions.mjs'),
+      fixture('hello.yaml'),
+      join(scale, 'slow.yaml'),
+    ])
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain('hello.yaml: ok')
+    expect(result.stdout).toContain('hello.yaml: ok (workflow hello, 2 steps)')
+    expect(result.stdout).toContain('slow.yaml: ok (workflow slow, 1 step)')
   })
 
   it('reports every problem of every file with file:line:column and exits 2', async () => {

@@ -26,7 +26,8 @@ async function validate(files: readonly string[], options: ValidateOptions, { io
   for (const file of files) {
     try {
       const workflow = await loadDefinition(file, actions)
-      io.out(`${file}: ok (workflow ${workflow.name}, ${Object.keys(workflow.steps).length} steps)`)
+      const steps = Object.keys(workflow.steps).length
+      io.out(`${file}: ok (workflow ${workflow.name}, ${steps} step${steps === 1 ? '' : 's'})`)
     } catch (error) {
       invalid += 1
       io.err(renderError(error, options.verbose === true))

@@ -7,7 +7,8 @@ import type { Database, IterationRow, StepRow } from './database.js'
 import { insertEvents } from './events.js'
 import { encodeChanges, storedEvent } from './row-codecs.js'
 
-const STEP_VALUE_COLUMNS = [
+/** The columns of a step row besides its key (`execution_id`, `name`). */
+export const STEP_VALUE_COLUMNS = [
   'status',
   'attempts',
   'failures',
@@ -22,7 +23,8 @@ const STEP_VALUE_COLUMNS = [
   'items',
 ] as const satisfies readonly (keyof StepRow)[]
 
-const ITERATION_VALUE_COLUMNS = [
+/** The columns of an iteration row besides its key (`execution_id`, `step`, `idx`). */
+export const ITERATION_VALUE_COLUMNS = [
   'status',
   'attempts',
   'failures',

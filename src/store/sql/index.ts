@@ -11,7 +11,7 @@ export { migrateSchema, latestVersion, type Migration, type MigrationTarget, typ
 export { MIGRATIONS } from './migrations/index.js'
 export * from './executions.js'
 export * from './leases.js'
-export { applyChanges } from './commit.js'
+export { applyChanges, ITERATION_VALUE_COLUMNS, STEP_VALUE_COLUMNS } from './commit.js'
 export { appendSignalIn } from './signals.js'
 export { insertEvents, selectEvents } from './events.js'
 export { clampFutureCompletions, deleteEndedBatch } from './retention.js'

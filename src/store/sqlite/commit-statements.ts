@@ -2,39 +2,17 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { TrellisEvent } from '../../events/index.js'
 import { InternalError } from '../../util/index.js'
 import { LeaseLostError, type ExecutionChanges, type Lease, type OperatorRequests } from '../index.js'
-import { encodeChanges, storedEvent, type EncodedChanges } from '../sql/index.js'
+import {
+  encodeChanges,
+  ITERATION_VALUE_COLUMNS,
+  STEP_VALUE_COLUMNS,
+  storedEvent,
+  type EncodedChanges,
+} from '../sql/index.js'
 
-const STEP_COLUMNS = [
-  'execution_id',
-  'name',
-  'status',
-  'attempts',
-  'failures',
-  'output',
-  'error',
-  'started_at',
-  'completed_at',
-  'wake_at',
-  'remaining_ms',
-  'topic',
-  'reason',
-  'items',
-] as const
+const STEP_COLUMNS = ['execution_id', 'name', ...STEP_VALUE_COLUMNS] as const
 
-const ITERATION_COLUMNS = [
-  'execution_id',
-  'step',
-  'idx',
-  'status',
-  'attempts',
-  'failures',
-  'output',
-  'error',
-  'started_at',
-  'completed_at',
-  'wake_at',
-  'remaining_ms',
-] as const
+const ITERATION_COLUMNS = ['execution_id', 'step', 'idx', ...ITERATION_VALUE_COLUMNS] as const
 
 const EVENT_COLUMNS = ['execution_id', 'seq', 'type', 'at', 'step', 'attempt', 'idx', 'data'] as const
 
