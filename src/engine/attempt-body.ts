@@ -1,10 +1,23 @@
 import { actionFailureOf, type ActionRegistry } from '../actions/index.js'
 import type { NewAttempt } from '../store/index.js'
 import { errorInfoOf, findNonJson, type Clock, type Logger } from '../util/index.js'
-import type { AttemptOutcome } from './decide.js'
+import type { AttemptOutcome, Command } from './decide.js'
 
 /** One attempt to carry out, wherever it was decided (a holder's runner or a worker's claim). */
 export type AttemptToRun = NewAttempt & { readonly executionId: string }
+
+/** The attempt a `start-attempt` command asks for. */
+export function newAttemptOf(command: Extract<Command, { kind: 'start-attempt' }>): NewAttempt {
+  return {
+    step: command.step,
+    index: command.index,
+    attempt: command.attempt,
+    kind: command.spec.kind,
+    target: command.spec.kind === 'action' ? command.spec.action : command.spec.workflow,
+    input: command.input,
+    timeoutMs: command.timeoutMs,
+  }
+}
 
 /**
  * Wraps every attempt's body (for example to make a tracing span current while the action runs). Must call `body`

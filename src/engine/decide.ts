@@ -4,7 +4,7 @@ import type { EventDataMap, EventType, ExecutionErrorInfo, PendingEvent, SkipRea
 import { isTerminalStatus } from '../store/index.js'
 import { errorInfoOf, formatDuration, parseDuration, type ErrorInfo } from '../util/index.js'
 import { retryDelayMs } from './retry-delay.js'
-import { isDecided, type ExecutionState, type IterationState, type StepState } from './state.js'
+import { inFlightKey, isDecided, type ExecutionState, type IterationState, type StepState } from './state.js'
 
 /** How an attempt ended. */
 export type AttemptOutcome =
@@ -173,7 +173,7 @@ class Decider {
       if (step.status !== 'running') continue
       if (step.iterations !== null) {
         for (const it of step.iterations) {
-          if (it.status === 'running' && !s.inFlight.has(`${name}#${it.index}`)) this.startAttempt(step, it)
+          if (it.status === 'running' && !s.inFlight.has(inFlightKey(name, it.index))) this.startAttempt(step, it)
         }
       } else if (!s.inFlight.has(name)) {
         this.startAttempt(step, null)
@@ -369,7 +369,7 @@ class Decider {
       it?.index ?? null,
       it === null ? { attempt } : { attempt, index: it.index },
     )
-    const key = it === null ? step.name : `${step.name}#${it.index}`
+    const key = inFlightKey(step.name, it?.index ?? null)
     s.inFlight.add(key)
     let input: unknown
     try {
@@ -429,7 +429,7 @@ class Decider {
     const target = index === null ? step : it
     // A late result for an attempt that was cancelled or superseded changes nothing.
     if (target === null || target.status !== 'running' || target.attempts !== attempt) return
-    s.inFlight.delete(index === null ? name : `${name}#${index}`)
+    s.inFlight.delete(inFlightKey(name, index))
     if (!outcome.ok) return this.attemptFailed(step, it, attempt, outcome.error, outcome.retryable)
     if (it === null) return this.completeStep(step, outcome.output, attempt)
     it.status = 'completed'
@@ -490,7 +490,7 @@ class Decider {
       if (other.status !== 'running' && other.status !== 'retrying') continue
       if (other.status === 'running') {
         this.commands.push({ kind: 'abort-attempt', step: step.name, index: other.index, reason })
-        s.inFlight.delete(`${step.name}#${other.index}`)
+        s.inFlight.delete(inFlightKey(step.name, other.index))
       }
       other.status = 'cancelled'
       other.wakeAt = null

@@ -1,6 +1,7 @@
 import type { AttemptRecord, ExecutionStatus, LoadedExecution, NewAttempt, UnheldDecision } from '../store/index.js'
 import { decide, type Command, type DecideEnv, type DecisionInput } from './decide.js'
-import { ExecutionState } from './state.js'
+import { newAttemptOf } from './attempt-body.js'
+import { ExecutionState, hasChanges, inFlightKey } from './state.js'
 
 /** What a worker or a requester asks of a detached execution: an input, or `due` (start it or catch up). */
 export type DetachedInput = DecisionInput | 'due'
@@ -22,7 +23,7 @@ export function detachedState(
   for (const attempt of attempts) {
     const over = attempt.holderId !== null && attempt.expiresAt !== null && attempt.expiresAt <= options.now
     if (options.dropExpired && over) expired.push({ step: attempt.step, index: attempt.index })
-    else state.inFlight.add(attempt.index === null ? attempt.step : `${attempt.step}#${attempt.index}`)
+    else state.inFlight.add(inFlightKey(attempt.step, attempt.index))
   }
   return { state, expired }
 }
@@ -62,15 +63,7 @@ export function decideDetached(
     state.requests = { ...state.requests, pause: requests.pause }
   }
   const changes = state.takeChanges()
-  const empty =
-    events.length === 0 &&
-    added.size === 0 &&
-    removeAttempts.length === 0 &&
-    changes.steps.length === 0 &&
-    changes.iterations.length === 0 &&
-    Object.keys(changes.execution).length === 0 &&
-    changes.consumeSignals.length === 0 &&
-    changes.clearRequests.length === 0
+  const empty = added.size === 0 && removeAttempts.length === 0 && !hasChanges(changes, events)
   return {
     status: state.status,
     decision: empty ? null : { changes: { ...changes, events }, addAttempts: [...added.values()], removeAttempts },
@@ -82,20 +75,11 @@ function applyCommand(
   added: Map<string, NewAttempt>,
   removed: { step: string; index: number | null }[],
 ): void {
-  const key = command.index === null ? command.step : `${command.step}#${command.index}`
+  const key = inFlightKey(command.step, command.index)
   if (command.kind === 'abort-attempt') {
     // Aborting an attempt decided in this same transaction: it is never stored.
     if (!added.delete(key)) removed.push({ step: command.step, index: command.index })
     return
   }
-  const spec = command.spec
-  added.set(key, {
-    step: command.step,
-    index: command.index,
-    attempt: command.attempt,
-    kind: spec.kind,
-    target: spec.kind === 'action' ? spec.action : spec.workflow,
-    input: command.input,
-    timeoutMs: command.timeoutMs,
-  })
+  added.set(key, newAttemptOf(command))
 }

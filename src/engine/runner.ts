@@ -2,9 +2,9 @@ import type { ActionRegistry } from '../actions/index.js'
 import type { EventBus, TrellisEvent } from '../events/index.js'
 import { LeaseLostError, isTerminalStatus, type Lease, type Store } from '../store/index.js'
 import type { Clock, Logger } from '../util/index.js'
-import { performAttempt, SHUTDOWN, type AroundAttempt, type AttemptToRun } from './attempt-body.js'
+import { newAttemptOf, performAttempt, SHUTDOWN, type AroundAttempt, type AttemptToRun } from './attempt-body.js'
 import { decide, type AttemptOutcome, type Command, type DecisionInput } from './decide.js'
-import type { ExecutionState } from './state.js'
+import { hasChanges, inFlightKey, type ExecutionState } from './state.js'
 
 /** What a runner needs from the engine that owns it. */
 export interface RunnerHost {
@@ -96,14 +96,9 @@ export class ExecutionRunner {
       const changes = this.state.takeChanges()
       commands = decision.commands
       // Nothing changed: no transaction (a patch of `seenInbox` alone still commits).
-      const empty =
-        decision.events.length === 0 &&
-        changes.steps.length === 0 &&
-        changes.iterations.length === 0 &&
-        Object.keys(changes.execution).length === 0 &&
-        changes.consumeSignals.length === 0 &&
-        changes.clearRequests.length === 0
-      events = empty ? [] : await host.store.commit(this.lease, { ...changes, events: decision.events }, now)
+      events = !hasChanges(changes, decision.events)
+        ? []
+        : await host.store.commit(this.lease, { ...changes, events: decision.events }, now)
     } catch (error) {
       this.stop()
       host.detached(this, error instanceof LeaseLostError ? 'lease-lost' : 'error', error)
@@ -121,7 +116,7 @@ export class ExecutionRunner {
   #carryOut(command: Command): void {
     switch (command.kind) {
       case 'abort-attempt': {
-        const key = attemptKey(command.step, command.index)
+        const key = inFlightKey(command.step, command.index)
         this.#inflight.get(key)?.abort(command.reason)
         this.#inflight.delete(key)
         return
@@ -134,10 +129,10 @@ export class ExecutionRunner {
 
   async #runAttempt(command: Extract<Command, { kind: 'start-attempt' }>): Promise<void> {
     const host = this.#host
-    const key = attemptKey(command.step, command.index)
+    const key = inFlightKey(command.step, command.index)
     const controller = new AbortController()
     this.#inflight.set(key, controller)
-    const attempt = attemptOf(this.state.id, command)
+    const attempt = { ...newAttemptOf(command), executionId: this.state.id }
     let outcome: AttemptOutcome | null
     try {
       outcome = await performAttempt(
@@ -168,22 +163,4 @@ export class ExecutionRunner {
       outcome,
     })
   }
-}
-
-/** The attempt a `start-attempt` command describes. */
-export function attemptOf(executionId: string, command: Extract<Command, { kind: 'start-attempt' }>): AttemptToRun {
-  return {
-    executionId,
-    step: command.step,
-    index: command.index,
-    attempt: command.attempt,
-    kind: command.spec.kind,
-    target: command.spec.kind === 'action' ? command.spec.action : command.spec.workflow,
-    input: command.input,
-    timeoutMs: command.timeoutMs,
-  }
-}
-
-function attemptKey(step: string, index: number | null): string {
-  return index === null ? step : `${step}#${index}`
 }

@@ -96,7 +96,7 @@ export class ExecutionState {
   readonly stepsScope: Record<string, StepScope>
   /** A pause was asked for (operator) and is waiting for running attempts to finish. */
   pauseRequested: { reason: string | null } | null = null
-  /** Attempts started by this process whose end it has not decided yet (keys `step` or `step#index`). */
+  /** Attempts started whose end is not decided yet (keys from `inFlightKey`). */
   readonly inFlight = new Set<string>()
   /** Steps that are running, retrying, waiting or paused. */
   readonly live = new Set<string>()
@@ -291,6 +291,23 @@ export class ExecutionState {
       error: step.status === 'failed' ? step.error : null,
     }
   }
+}
+
+/** The key of an attempt in `ExecutionState.inFlight`: `step`, or `step#index` for an iteration. */
+export function inFlightKey(step: string, index: number | null): string {
+  return index === null ? step : `${step}#${index}`
+}
+
+/** Whether `takeChanges()` gave anything to write (with `events`, the decision's). */
+export function hasChanges(changes: ReturnType<ExecutionState['takeChanges']>, events: readonly unknown[]): boolean {
+  return (
+    events.length > 0 ||
+    changes.steps.length > 0 ||
+    changes.iterations.length > 0 ||
+    Object.keys(changes.execution).length > 0 ||
+    changes.consumeSignals.length > 0 ||
+    changes.clearRequests.length > 0
+  )
 }
 
 /** Running, retrying, waiting and paused steps are live: the execution is not done while one exists. */

@@ -49,7 +49,7 @@ export class EngineTracing {
    * follows ends it either way.
    */
   readonly aroundAttempt: AroundAttempt = (attempt, body) => {
-    const key = `${attempt.executionId}\u0000${attempt.step}\u0000${attempt.index ?? ''}\u0000${attempt.attempt}`
+    const key = spanKey(attempt.executionId, attempt.step, attempt.index, attempt.attempt)
     let span = this.#attempts.get(key)
     if (span === undefined) {
       span = this.#tracer.startSpan(`step ${attempt.step}`, {
@@ -186,7 +186,11 @@ function endSpan(span: Span, outcome: string, at: number): void {
 }
 
 function attemptKey(event: TrellisEvent): string {
-  return `${event.execution_id}\u0000${event.step ?? ''}\u0000${event.index ?? ''}\u0000${event.attempt ?? ''}`
+  return spanKey(event.execution_id, event.step ?? '', event.index, event.attempt)
+}
+
+function spanKey(executionId: string, step: string, index: number | null, attempt: number | null): string {
+  return `${executionId}\u0000${step}\u0000${index ?? ''}\u0000${attempt ?? ''}`
 }
 
 /** Log levels of event lines: the ends of things at info, trouble at warn, the rest at debug. */

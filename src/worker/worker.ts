@@ -168,7 +168,6 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
           )
         })
         .finally(() => {
-          if (running.get(key)?.controller === controller && controller.signal.aborted) running.delete(key)
           for (const wake of settled) wake()
           if (free() > 0) throttled(passGate, NEWS_GAP_MS, pass)
         })
@@ -225,11 +224,6 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
     cancelBeat = clock.setTimer(Math.floor(engine.leaseMs / 3), () => void renew().finally(() => !stopped && beat()))
   }
 
-  /** Something may have changed elsewhere (another process committed, or this one made work for workers). */
-  const wake = (): void => {
-    pass()
-  }
-
   /**
    * Another process committed: maybe new work, maybe one of our attempts was cancelled. Every commit of every worker
    * notifies all the others, so under load these come hundreds of times a second: the first starts a pass (and a
@@ -254,7 +248,8 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
     else gate.cancel = clock.setTimer(wait, run)
   }
 
-  engine.onCapacity = wake
+  // This process made work for workers (a child execution): look for it at once.
+  engine.onCapacity = pass
   const unwatch = store.onExternalChange(onChange)
   beat()
   pass()

@@ -1,8 +1,10 @@
 import type { PendingEvent } from '../../src/events/index.js'
 import type {
+  DecideUnheldResult,
   ExecutionPatch,
   HolderIdentity,
   IterationRecord,
+  NewAttempt,
   NewExecution,
   StepRecord,
   Store,
@@ -75,34 +77,47 @@ export async function patchExecution(store: Store, id: string, patch: ExecutionP
   await store.release(lease)
 }
 
-/** Creates execution `id` and starts `steps` on it the way a worker's decision does: attempt rows nobody holds yet. */
+/** An attempt of a step as a decision starts it (input `{ value: step }`). */
+export function newAttempt(step: string, more: Partial<NewAttempt> = {}): NewAttempt {
+  return {
+    step,
+    index: null,
+    attempt: 1,
+    kind: 'action',
+    target: 'core.echo',
+    input: { value: step },
+    timeoutMs: null,
+    ...more,
+  }
+}
+
+/**
+ * Creates execution `id` and starts `attempts` on it the way a worker's decision does (steps running, their
+ * `step.started` events, attempt rows); with `take`, that holder claims up to `take.limit` of them at once.
+ */
 export async function createWithAttempts(
   store: Store,
   id: string,
-  steps: readonly string[],
+  attempts: readonly (string | NewAttempt)[],
   now: number,
-): Promise<void> {
+  take?: { readonly holder: string; readonly limit: number },
+): Promise<Extract<DecideUnheldResult, { outcome: 'decided' }>> {
+  const started = attempts.map((a) => (typeof a === 'string' ? newAttempt(a) : a))
   await store.createExecution(newExecution(id, now))
   const result = await store.decideUnheld({
     executionId: id,
     now,
+    ...(take === undefined ? {} : { take: { holder: holder(take.holder), limit: take.limit, leaseMs: 1_000 } }),
     decide: async () => ({
       changes: {
         execution: { status: 'running' },
-        steps: steps.map((name) => stepRecord(name, { status: 'running', attempts: 1 })),
-        events: steps.map((name) => stepStarted(name)),
+        steps: started.map((a) => stepRecord(a.step, { status: 'running', attempts: a.attempt })),
+        events: started.map((a) => stepStarted(a.step, a.attempt)),
       },
-      addAttempts: steps.map((step) => ({
-        step,
-        index: null,
-        attempt: 1,
-        kind: 'action' as const,
-        target: 'core.echo',
-        input: null,
-        timeoutMs: null,
-      })),
+      addAttempts: started,
       removeAttempts: [],
     }),
   })
   if (result.outcome !== 'decided') throw new Error(`createWithAttempts: ${result.outcome}`)
+  return result
 }

@@ -12,7 +12,7 @@ import { chunks } from './chunks.js'
 import { applyChanges } from './commit.js'
 import type { AttemptRow, Database } from './database.js'
 import { LIVE_STATUSES, selectLoadedExecution } from './executions.js'
-import { isUnheld, selectLeaseState } from './leases.js'
+import { isUnheld, LEASE_COLUMNS, leaseStateFromRow, selectLeaseState } from './leases.js'
 import { encodeJson } from './row-codecs.js'
 
 /** `idx` of a step that is not a `for_each` iteration (a primary key column cannot be NULL). */
@@ -58,7 +58,7 @@ export async function decideUnheldIn(
   const { executionId: id, now, ended, take } = request
   const row = await db
     .selectFrom('executions')
-    .select(['holder_id', 'holder_host', 'holder_pid', 'lease_token', 'lease_expires_at', 'version', 'inbox'])
+    .select([...LEASE_COLUMNS, 'version', 'inbox'])
     .where('id', '=', id)
     .$if(options.lock, (q) => q.forUpdate())
     .$if(options.lock && request.skipLocked === true, (q) => q.skipLocked())
@@ -67,14 +67,7 @@ export async function decideUnheldIn(
     if (request.skipLocked !== true) return { outcome: 'not-found' }
     return { outcome: (await selectLeaseState(db, id, { lock: false })) === undefined ? 'not-found' : 'busy' }
   }
-  const lease = {
-    id,
-    holderId: row.holder_id,
-    host: row.holder_host,
-    pid: row.holder_pid === null ? null : Number(row.holder_pid),
-    token: Number(row.lease_token),
-    expiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
-  }
+  const lease = leaseStateFromRow(row)
   const version = Number(row.version)
   // Several workers race for the same due execution: the losers find nothing due any more, and stop here.
   if (request.onlyIfDue === true && !(await isDue(db, id, now))) return { outcome: 'busy' }
@@ -121,7 +114,6 @@ export async function decideUnheldIn(
   }
   const events = await applyChanges(db, { executionId: id, holderId: null, token: lease.token }, decision.changes, now)
   const limit = take === undefined ? 0 : Math.max(0, take.limit)
-  const taken: ClaimedAttempt[] = []
   const rowsToInsert = decision.addAttempts.map((attempt, i) =>
     attemptRow(
       id,
@@ -152,7 +144,7 @@ export async function decideUnheldIn(
       )
       .execute()
   }
-  for (const row of rowsToInsert.slice(0, limit)) taken.push(claimedFromRow(row))
+  const taken = rowsToInsert.slice(0, limit).map(claimedFromRow)
   return { outcome: 'decided', events, taken, added: rowsToInsert.length, version: version + 1 }
 }
 
@@ -280,15 +272,7 @@ export async function selectDueExecutions(db: Kysely<Database>, options: DueQuer
     .execute()
   const due: string[] = []
   for (const row of rows) {
-    const state = {
-      id: row.id,
-      holderId: row.holder_id,
-      host: row.holder_host,
-      pid: row.holder_pid === null ? null : Number(row.holder_pid),
-      token: Number(row.lease_token),
-      expiresAt: row.lease_expires_at === null ? null : Number(row.lease_expires_at),
-    }
-    if (!isUnheld(state, now, isGone)) continue
+    if (!isUnheld(leaseStateFromRow(row), now, isGone)) continue
     due.push(row.id)
     if (due.length === limit) break
   }
@@ -305,7 +289,7 @@ export async function isDue(db: Kysely<Database>, id: string, now: number): Prom
 function dueExecutionsQuery(db: Kysely<Database>, now: number, startNew = true) {
   return db
     .selectFrom('executions')
-    .select(['id', 'holder_id', 'holder_host', 'holder_pid', 'lease_token', 'lease_expires_at'])
+    .select(LEASE_COLUMNS)
     .where(
       'status',
       'in',

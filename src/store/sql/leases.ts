@@ -15,7 +15,15 @@ export interface LeaseState {
   readonly expiresAt: number | null
 }
 
-const LEASE_COLUMNS = ['id', 'holder_id', 'holder_host', 'holder_pid', 'lease_token', 'lease_expires_at'] as const
+/** The columns `leaseStateFromRow` reads. */
+export const LEASE_COLUMNS = [
+  'id',
+  'holder_id',
+  'holder_host',
+  'holder_pid',
+  'lease_token',
+  'lease_expires_at',
+] as const
 
 interface LeaseColumns {
   id: string
@@ -26,7 +34,8 @@ interface LeaseColumns {
   lease_expires_at: number | null
 }
 
-function leaseStateFromRow(row: LeaseColumns): LeaseState {
+/** The lease columns of an execution row as a `LeaseState`. */
+export function leaseStateFromRow(row: LeaseColumns): LeaseState {
   return {
     id: row.id,
     holderId: row.holder_id,

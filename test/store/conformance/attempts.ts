@@ -1,41 +1,20 @@
 import { expect, it } from 'vitest'
 import type { ClaimedAttempt, NewAttempt, UnheldDecision } from '../../../src/store/index.js'
-import { holder, newExecution, stepRecord, stepStarted } from '../../support/store-fixtures.js'
+import { createWithAttempts, holder, newAttempt, newExecution, stepRecord } from '../../support/store-fixtures.js'
 import type { ConformanceContext } from './context.js'
 
 /** Attempts handed to workers: decideUnheld, claimAttempts, renewAttempts, releaseAttempts, findDue (issue 5). */
 export function attemptTests(ctx: ConformanceContext): void {
-  const attempt = (step: string, more: Partial<NewAttempt> = {}): NewAttempt => ({
-    step,
-    index: null,
-    attempt: 1,
-    kind: 'action',
-    target: 'core.echo',
-    input: { value: step },
-    timeoutMs: null,
-    ...more,
-  })
-  const starting = (...attempts: NewAttempt[]): UnheldDecision => ({
-    changes: {
-      execution: { status: 'running' },
-      steps: attempts.map((a) => stepRecord(a.step, { status: 'running', attempts: a.attempt })),
-      events: attempts.map((a) => stepStarted(a.step, a.attempt)),
-    },
-    addAttempts: attempts,
-    removeAttempts: [],
-  })
-  /** Starts the given attempts on e1 (a fresh pending execution) and returns what was taken for `take`. */
-  const startOn = async (id: string, attempts: NewAttempt[], take?: { id: string; limit: number }) => {
-    await ctx.store.createExecution(newExecution(id, ctx.clock.now()))
-    const result = await ctx.store.decideUnheld({
-      executionId: id,
-      now: ctx.clock.now(),
-      ...(take === undefined ? {} : { take: { holder: holder(take.id), limit: take.limit, leaseMs: 1_000 } }),
-      decide: async () => starting(...attempts),
-    })
-    if (result.outcome !== 'decided') throw new Error(`not decided: ${result.outcome}`)
-    return result
-  }
+  const attempt = newAttempt
+  /** Starts the given attempts on a fresh pending execution; with `take`, that holder claims up to `limit`. */
+  const startOn = (id: string, attempts: NewAttempt[], take?: { id: string; limit: number }) =>
+    createWithAttempts(
+      ctx.store,
+      id,
+      attempts,
+      ctx.clock.now(),
+      take === undefined ? undefined : { holder: take.id, limit: take.limit },
+    )
 
   it('decideUnheld commits the decision with its events, stores the attempts and hands `take` of them over', async () => {
     const result = await startOn('e1', [attempt('a'), attempt('b'), attempt('c')], { id: 'w1', limit: 2 })
