@@ -5,6 +5,7 @@ import { EventBus, type TrellisEvent } from '../events/index.js'
 import {
   isTerminalStatus,
   type ClaimedAttempt,
+  type CreateResult,
   type DecideUnheldResult,
   type ExecutionFilter,
   type ExecutionStatus,
@@ -12,6 +13,7 @@ import {
   type ExecutionSummary,
   type HolderIdentity,
   type Lease,
+  type LoadedExecution,
   type Store,
 } from '../store/index.js'
 import {
@@ -181,9 +183,14 @@ export class Engine {
     inputs: Record<string, unknown> = {},
     options: StartOptions = {},
   ): Promise<ExecutionHandle> {
-    const workflow = await this.create(workflowOrName, inputs, options)
-    await this.#attach(workflow.id, 'start')
-    return this.#handle(workflow.id)
+    // Created held by this engine: nothing to acquire and nothing to load; it starts from its new row.
+    const result = await this.#create(workflowOrName, inputs, options, true)
+    const id = result.execution.id
+    if (result.created && result.lease !== undefined) {
+      const runner = this.#hold({ execution: result.execution, steps: [], iterations: [], signals: [] }, result.lease)
+      await runner.dispatch({ kind: 'start' })
+    } else await this.#attach(id, 'start')
+    return this.#handle(id)
   }
 
   /**
@@ -195,6 +202,15 @@ export class Engine {
     inputs: Record<string, unknown> = {},
     options: StartOptions = {},
   ): Promise<ExecutionRecord> {
+    return (await this.#create(workflowOrName, inputs, options, false)).execution
+  }
+
+  async #create(
+    workflowOrName: Workflow | string,
+    inputs: Record<string, unknown>,
+    options: StartOptions,
+    held: boolean,
+  ): Promise<CreateResult> {
     this.#assertOpen()
     const workflow = typeof workflowOrName === 'string' ? this.#workflow(workflowOrName) : workflowOrName
     if (typeof workflowOrName !== 'string' && !this.#workflows.has(workflow.name)) this.register(workflow)
@@ -211,13 +227,14 @@ export class Engine {
       parentId: options.parent?.id ?? null,
       parentStep: options.parent?.step ?? null,
       parentIndex: options.parent?.index ?? null,
+      ...(held ? { holder: { identity: this.holder, leaseMs: this.leaseMs } } : {}),
     })
     if (!result.created) {
       const existing = result.execution
       if (existing.workflow !== workflow.name) throw new IdConflictError(id, `for workflow "${existing.workflow}"`)
       if (!jsonEqual(existing.inputs, resolved)) throw new IdConflictError(id, 'with other inputs')
     }
-    return result.execution
+    return result
   }
 
   /** Starts and waits for the end. */
@@ -243,10 +260,8 @@ export class Engine {
   }
 
   async find(id: string): Promise<Execution | undefined> {
-    const record = await this.store.findExecution(id)
-    if (record === undefined) return undefined
-    const { steps, iterations } = await this.store.readSteps(id)
-    return toExecutionView(record, steps, iterations)
+    const found = await this.store.readExecution(id)
+    return found === undefined ? undefined : toExecutionView(found.execution, found.steps, found.iterations)
   }
 
   list(filter: ExecutionFilter = {}): Promise<ExecutionSummary[]> {
@@ -447,16 +462,21 @@ export class Engine {
   async #runnerFor(id: string, lease: Lease, purpose: 'run' | 'retry' = 'run'): Promise<ExecutionRunner> {
     const loaded = await this.store.loadExecution(id)
     if (loaded === undefined) throw new ExecutionNotFoundError(id)
-    const runner = new ExecutionRunner(this.#host, new ExecutionState(loaded), lease)
-    this.#runners.set(id, runner)
+    const runner = this.#hold(loaded, lease)
     // An ended execution has nothing to run (a failed one only for `retry`): hand it back at once.
     if (isTerminalStatus(runner.state.status) && !(purpose === 'retry' && runner.state.status === 'failed')) {
       runner.stop()
       this.#runners.delete(id)
       await this.store.release(lease)
       this.#resolveWaiters(id)
-      return runner
     }
+    return runner
+  }
+
+  /** A runner for an execution this engine holds now, from its loaded rows. */
+  #hold(loaded: LoadedExecution, lease: Lease): ExecutionRunner {
+    const runner = new ExecutionRunner(this.#host, new ExecutionState(loaded), lease)
+    this.#runners.set(runner.id, runner)
     this.#startHeartbeat()
     this.#watch()
     return runner
@@ -680,6 +700,8 @@ export class Engine {
     // The caller gets `ended` below; until then nobody holds it, and an early rejection must not count as unhandled.
     ended.catch(() => {})
     this.#watch()
+    // Held here: the runner wakes the waiters when it ends (or, should it lose the lease, the news from the new holder).
+    if (this.#runners.has(id)) return ended
     // A waiter that asks after the end gets the answer at once (guarantee 7).
     const record = await this.store.findExecution(id)
     if (record === undefined) {

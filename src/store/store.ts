@@ -36,6 +36,11 @@ export interface NewExecution {
   readonly parentId?: string | null
   readonly parentStep?: string | null
   readonly parentIndex?: number | null
+  /**
+   * Create it held by this holder (lease token 1, expiring `leaseMs` after `createdAt`), so the creator runs it
+   * without a separate `acquire` and with nothing to load. Ignored when the id exists already.
+   */
+  readonly holder?: { readonly identity: HolderIdentity; readonly leaseMs: number }
 }
 
 /** The fields of an execution row the engine changes in a commit. */
@@ -73,9 +78,17 @@ export interface ExecutionChanges {
   readonly events?: readonly PendingEvent[]
 }
 
+/** An execution row with its steps and iterations. */
+export interface ExecutionWithSteps {
+  readonly execution: ExecutionRecord
+  readonly steps: StepRecord[]
+  readonly iterations: IterationRecord[]
+}
+
 /** What `createExecution` did. */
 export type CreateResult =
-  | { readonly created: true; readonly execution: ExecutionRecord }
+  /** `lease` when it was created held (`NewExecution.holder`). */
+  | { readonly created: true; readonly execution: ExecutionRecord; readonly lease?: Lease }
   /** An execution with that id exists already; the caller compares workflow and inputs. */
   | { readonly created: false; readonly execution: ExecutionRecord }
 
@@ -98,8 +111,10 @@ export interface Store {
   findExecution(id: string): Promise<ExecutionRecord | undefined>
   /** The row plus steps, iterations and untaken signals. */
   loadExecution(id: string): Promise<LoadedExecution | undefined>
-  /** Steps and iterations of an execution, for `status`. */
+  /** Steps and iterations of an execution. */
   readSteps(id: string): Promise<{ steps: StepRecord[]; iterations: IterationRecord[] }>
+  /** The row with its steps and iterations, all from one snapshot (what `status` and a result show). */
+  readExecution(id: string): Promise<ExecutionWithSteps | undefined>
   /** Newest first. */
   listExecutions(filter: ExecutionFilter): Promise<ExecutionSummary[]>
   /** Children of an execution (for cancel and retention). */

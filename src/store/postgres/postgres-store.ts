@@ -14,6 +14,7 @@ import {
   type ExecutionFilter,
   type ExecutionRecord,
   type ExecutionSummary,
+  type ExecutionWithSteps,
   type HolderIdentity,
   type IterationRecord,
   type Lease,
@@ -55,6 +56,8 @@ import {
 import { ChangeListener } from './change-listener.js'
 import { ChangeNotifier } from './change-notifier.js'
 import { resolvePostgresStoreOptions, type PostgresStoreOptions, type ResolvedPostgresStoreOptions } from './options.js'
+import { PostgresGroupCommit } from './group-commit.js'
+import { selectExecutionWithSteps } from './read-execution.js'
 import { createClient, createPool } from './pool.js'
 import { isRetryable, toStoreError } from './postgres-errors.js'
 
@@ -105,6 +108,7 @@ class PostgresStore implements Store {
   readonly #origin = randomBytes(8).toString('hex')
   readonly #listener: ChangeListener
   readonly #notifier: ChangeNotifier
+  readonly #group: PostgresGroupCommit
   /** Operations under way, which `close()` lets finish before it ends the pool. */
   readonly #running = new Set<Promise<unknown>>()
   #closed = false
@@ -126,6 +130,23 @@ class PostgresStore implements Store {
       `begin; set local synchronous_commit to off; select pg_notify('${options.channel}', '${this.#origin}'); commit`,
     )
     this.#notifier = new ChangeNotifier(async () => void (await notify.execute(this.#db)))
+    this.#group = new PostgresGroupCommit({
+      pool,
+      // applyChanges starts with the fenced UPDATE of the execution row, which locks it for the whole transaction.
+      single: (lease, changes, now) => this.#transact((db) => applyChanges(db, lease, changes, now), { notify: true }),
+      // One UPDATE: atomic on its own, so no transaction round trips around it.
+      singleRelease: async (lease) => {
+        await releaseLease(this.#db, lease)
+        this.#notifier.notify()
+      },
+      // No transaction: a new id is one INSERT … RETURNING.
+      singleCreate: async (input) => {
+        const result = await createExecutionIn(this.#db, input)
+        if (result.created) this.#notifier.notify()
+        return result
+      },
+      committed: () => this.#notifier.notify(),
+    })
   }
 
   migrate(): Promise<void> {
@@ -160,7 +181,7 @@ class PostgresStore implements Store {
   }
 
   createExecution(input: NewExecution): Promise<CreateResult> {
-    return this.#write((db) => createExecutionIn(db, input), { notify: true })
+    return this.#run(() => this.#group.create(input))
   }
 
   findExecution(id: string): Promise<ExecutionRecord | undefined> {
@@ -173,6 +194,10 @@ class PostgresStore implements Store {
 
   readSteps(id: string): Promise<{ steps: StepRecord[]; iterations: IterationRecord[] }> {
     return this.#snapshot((db) => selectSteps(db, id))
+  }
+
+  readExecution(id: string): Promise<ExecutionWithSteps | undefined> {
+    return this.#read((db) => selectExecutionWithSteps(db, id))
   }
 
   listExecutions(filter: ExecutionFilter): Promise<ExecutionSummary[]> {
@@ -198,7 +223,7 @@ class PostgresStore implements Store {
   }
 
   release(lease: Lease): Promise<void> {
-    return this.#write((db) => releaseLease(db, lease), { notify: true })
+    return this.#run(() => this.#group.release(lease, this.#clock.now()))
   }
 
   decideUnheld(request: DecideUnheldRequest): Promise<DecideUnheldResult> {
@@ -241,8 +266,7 @@ class PostgresStore implements Store {
   }
 
   commit(lease: Lease, changes: ExecutionChanges, now: number): Promise<TrellisEvent[]> {
-    // applyChanges starts with the fenced UPDATE of the execution row, which locks it for the whole transaction.
-    return this.#write((db) => applyChanges(db, lease, changes, now), { notify: true })
+    return this.#run(() => this.#group.commit(lease, changes, now))
   }
 
   appendSignal(executionId: string, topic: string, data: unknown, now: number): Promise<TrellisEvent> {
@@ -303,18 +327,21 @@ class PostgresStore implements Store {
    * again (`fn` reads everything it needs inside).
    */
   #write<T>(fn: (db: Kysely<Database>) => Promise<T>, options: { notify: boolean } = { notify: false }): Promise<T> {
-    return this.#run(async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const result = await this.#db.transaction().execute(fn)
-          if (options.notify) this.#notifier.notify()
-          return result
-        } catch (error) {
-          if (attempt < WRITE_ATTEMPTS && isRetryable(error) && !this.#closed) continue
-          throw error
-        }
+    return this.#run(() => this.#transact(fn, options))
+  }
+
+  /** `#write` without the store's bookkeeping, for work already under an operation of `#run`. */
+  async #transact<T>(fn: (db: Kysely<Database>) => Promise<T>, options: { notify: boolean }): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.#db.transaction().execute(fn)
+        if (options.notify) this.#notifier.notify()
+        return result
+      } catch (error) {
+        if (attempt < WRITE_ATTEMPTS && isRetryable(error) && !this.#closed) continue
+        throw error
       }
-    })
+    }
   }
 
   /** Several reads from one snapshot (REPEATABLE READ, read only: it never waits for writers). */

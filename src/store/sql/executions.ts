@@ -13,7 +13,7 @@ import {
   type OperatorRequests,
   type StepRecord,
 } from '../index.js'
-import type { Database } from './database.js'
+import type { Database, ExecutionRow } from './database.js'
 import {
   executionFromRow,
   iterationFromRow,
@@ -35,17 +35,37 @@ export const DEFAULT_LIST_LIMIT = 50
 
 /**
  * Inserts a new execution unless one with its id exists (`ON CONFLICT DO NOTHING`, so concurrent creators of one id
- * never fail), then reads the row. Call inside a transaction so the read sees the row the insert found or made.
+ * never fail) and returns the row it made, or else reads the existing row. With `input.holder` the new row is held
+ * (token 1) and the result carries its lease. One statement when the id is new, so it needs no transaction then.
  */
 export async function createExecutionIn(db: Kysely<Database>, input: NewExecution): Promise<CreateResult> {
-  const result = await db
-    .insertInto('executions')
-    .values(newExecutionRow(input))
-    .onConflict((oc) => oc.column('id').doNothing())
-    .executeTakeFirst()
-  const execution = await selectExecution(db, input.id)
-  if (execution === undefined) throw new ExecutionNotFoundError(input.id) // deleted in between: cannot happen in a transaction
-  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n ? { created: true, execution } : { created: false, execution }
+  // Twice at most: outside a transaction the existing row may be deleted (retention) between the two statements.
+  for (let round = 1; ; round++) {
+    const inserted = await db
+      .insertInto('executions')
+      .values(newExecutionRow(input))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returningAll()
+      .executeTakeFirst()
+    if (inserted !== undefined) return createdResult(input, inserted)
+    const execution = await selectExecution(db, input.id)
+    if (execution !== undefined) return { created: false, execution }
+    if (round === 2) throw new ExecutionNotFoundError(input.id)
+  }
+}
+
+/** What `createExecution` returns for the row it inserted: the record, and the lease when created held. */
+export function createdResult(input: NewExecution, row: ExecutionRow): CreateResult {
+  const execution = executionFromRow(row)
+  const holder = input.holder
+  if (holder === undefined) return { created: true, execution }
+  const lease = {
+    executionId: input.id,
+    holderId: holder.identity.id,
+    token: Number(row.lease_token),
+    expiresAt: Number(row.lease_expires_at),
+  }
+  return { created: true, execution, lease }
 }
 
 export async function selectExecution(db: Kysely<Database>, id: string): Promise<ExecutionRecord | undefined> {

@@ -84,11 +84,11 @@ export function newExecutionRow(input: NewExecution): NewExecutionRow {
     requests: '{}',
     inbox: 0,
     seen_inbox: 0,
-    holder_id: null,
-    holder_host: null,
-    holder_pid: null,
-    lease_token: 0,
-    lease_expires_at: null,
+    holder_id: input.holder?.identity.id ?? null,
+    holder_host: input.holder?.identity.host ?? null,
+    holder_pid: input.holder?.identity.pid ?? null,
+    lease_token: input.holder === undefined ? 0 : 1,
+    lease_expires_at: input.holder === undefined ? null : input.createdAt + input.holder.leaseMs,
   }
 }
 

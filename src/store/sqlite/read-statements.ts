@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3'
-import type { ExecutionRecord, IterationRecord, StepRecord } from '../index.js'
+import type { ExecutionRecord, ExecutionWithSteps, IterationRecord, StepRecord } from '../index.js'
 import {
   executionFromRow,
   iterationFromRow,
@@ -10,7 +10,7 @@ import {
 } from '../sql/index.js'
 
 /**
- * The two reads every run ends with (`findExecution`, `readSteps`: the caller's `result()`), hand-written and
+ * The reads every run ends with (`findExecution`, `readExecution`: the caller's `result()`), hand-written and
  * prepared once per connection like the commit path (commit-statements.ts), instead of built and compiled by Kysely
  * on every call. Call them only while holding the store's connection (Kysely's `connection().execute`): a read
  * between the statements of another operation's open transaction would see its uncommitted rows.
@@ -39,13 +39,29 @@ export class ReadStatements {
 
   /** Steps and iterations from one snapshot (another process may commit between two statements otherwise). */
   steps(id: string): { steps: StepRecord[]; iterations: IterationRecord[] } {
+    return this.#snapshot(() => this.#stepsOf(id))
+  }
+
+  /** The row with its steps and iterations, from one snapshot. */
+  whole(id: string): ExecutionWithSteps | undefined {
+    return this.#snapshot(() => {
+      const execution = this.execution(id)
+      return execution === undefined ? undefined : { execution, ...this.#stepsOf(id) }
+    })
+  }
+
+  #stepsOf(id: string): { steps: StepRecord[]; iterations: IterationRecord[] } {
+    return {
+      steps: this.#steps.all(id).map(stepFromRow),
+      iterations: this.#iterations.all(id).map(iterationFromRow),
+    }
+  }
+
+  #snapshot<T>(read: () => T): T {
     const own = !this.#raw.inTransaction
     if (own) this.#begin.run()
     try {
-      return {
-        steps: this.#steps.all(id).map(stepFromRow),
-        iterations: this.#iterations.all(id).map(iterationFromRow),
-      }
+      return read()
     } finally {
       if (own && this.#raw.inTransaction) this.#commit.run()
     }

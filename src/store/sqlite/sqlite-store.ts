@@ -14,6 +14,7 @@ import {
   type ExecutionFilter,
   type ExecutionRecord,
   type ExecutionSummary,
+  type ExecutionWithSteps,
   type HolderIdentity,
   type IterationRecord,
   type Lease,
@@ -226,6 +227,10 @@ class SqliteStore implements Store {
 
   readSteps(id: string): Promise<{ steps: StepRecord[]; iterations: IterationRecord[] }> {
     return this.#read((db) => db.connection().execute(async () => this.#reads.steps(id)))
+  }
+
+  readExecution(id: string): Promise<ExecutionWithSteps | undefined> {
+    return this.#read((db) => db.connection().execute(async () => this.#reads.whole(id)))
   }
 
   listExecutions(filter: ExecutionFilter): Promise<ExecutionSummary[]> {

@@ -62,6 +62,57 @@ export function executionTests(ctx: ConformanceContext): void {
     expect(await ctx.store.listExecutions({})).toHaveLength(1)
   })
 
+  it('creates an execution held by the creator, with a lease it can commit under, when asked to', async () => {
+    const now = ctx.clock.now()
+    const h = holder('creator')
+    const result = await ctx.store.createExecution(newExecution('e1', now, { holder: { identity: h, leaseMs: 5_000 } }))
+    if (!result.created) throw new Error('expected a new execution')
+    expect(result.lease).toEqual({ executionId: 'e1', holderId: 'creator', token: 1, expiresAt: now + 5_000 })
+    expect(result.execution.holder).toEqual({
+      id: 'creator',
+      host: h.host,
+      pid: h.pid,
+      token: 1,
+      expiresAt: now + 5_000,
+    })
+    expect(await ctx.store.findExecution('e1')).toEqual(result.execution)
+    // Another holder cannot take it while the lease runs; the creator commits under its lease.
+    expect(await ctx.store.acquire('e1', holder('other'), now + 1, 1_000)).toBeUndefined()
+    await ctx.store.commit(result.lease!, { steps: [stepRecord('a')] }, now + 1)
+    expect((await ctx.store.readSteps('e1')).steps.map((s) => s.name)).toEqual(['a'])
+    // An id that exists gives no lease, and its holder stays.
+    const again = await ctx.store.createExecution(
+      newExecution('e1', now, { holder: { identity: holder('late'), leaseMs: 5_000 } }),
+    )
+    expect(again.created).toBe(false)
+    expect('lease' in again).toBe(false)
+    expect(again.execution.holder?.id).toBe('creator')
+  })
+
+  it('reads an execution with its steps and iterations in one call, the same as the separate reads', async () => {
+    await ctx.store.createExecution(newExecution('e1', ctx.clock.now()))
+    expect(await ctx.store.readExecution('e1')).toEqual({
+      execution: await ctx.store.findExecution('e1'),
+      steps: [],
+      iterations: [],
+    })
+    const lease = (await ctx.store.acquire('e1', holder('h'), ctx.clock.now(), 1_000))!
+    const steps = [
+      stepRecord('b', { output: { big: 'x'.repeat(5_000), n: 2 ** 40 }, items: [1, 'two', null], failures: 2 }),
+      stepRecord('a', { status: 'failed', error: { code: 'E', message: 'm' }, startedAt: 5, completedAt: 9 }),
+    ]
+    const iterations = [iterationRecord('b', 1, { output: [1, { x: 'y' }] }), iterationRecord('b', 0)]
+    await ctx.store.commit(lease, { execution: { status: 'running' }, steps, iterations }, ctx.clock.now())
+    const { steps: readSteps, iterations: readIterations } = await ctx.store.readSteps('e1')
+    expect(await ctx.store.readExecution('e1')).toEqual({
+      execution: await ctx.store.findExecution('e1'),
+      steps: readSteps,
+      iterations: readIterations,
+    })
+    expect(readSteps.map((s) => s.name)).toEqual(['a', 'b'])
+    expect(await ctx.store.readExecution('nope')).toBeUndefined()
+  })
+
   it('creates one execution when many create the same id at once', async () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, () => ctx.store.createExecution(newExecution('same', ctx.clock.now()))),

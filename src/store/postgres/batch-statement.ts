@@ -1,0 +1,275 @@
+import type { ExecutionChanges, Lease } from '../index.js'
+import {
+  encodeChanges,
+  ITERATION_VALUE_COLUMNS,
+  STEP_VALUE_COLUMNS,
+  type EncodedChanges,
+  type NewExecutionRow,
+} from '../sql/index.js'
+
+/**
+ * The execution columns a commit may patch, with their PostgreSQL types. A commit's patch sets some of them; the
+ * batch statement carries every column for every commit plus a bit mask of the ones it sets.
+ */
+const PATCH_COLUMNS = [
+  ['status', 'text'],
+  ['vars', 'text'],
+  ['outputs', 'text'],
+  ['error', 'text'],
+  ['started_at', 'bigint'],
+  ['completed_at', 'bigint'],
+  ['run', 'int'],
+  ['deadline_at', 'bigint'],
+  ['timeout_remaining_ms', 'bigint'],
+  ['wake_at', 'bigint'],
+  ['paused_reason', 'text'],
+  ['seen_inbox', 'bigint'],
+] as const
+
+type PatchColumn = (typeof PATCH_COLUMNS)[number][0]
+
+const STEP_TYPES: Record<(typeof STEP_VALUE_COLUMNS)[number], string> = {
+  status: 'text',
+  attempts: 'int',
+  failures: 'int',
+  output: 'text',
+  error: 'text',
+  started_at: 'bigint',
+  completed_at: 'bigint',
+  wake_at: 'bigint',
+  remaining_ms: 'bigint',
+  topic: 'text',
+  reason: 'text',
+  items: 'text',
+}
+
+const ITERATION_TYPES: Record<(typeof ITERATION_VALUE_COLUMNS)[number], string> = {
+  status: 'text',
+  attempts: 'int',
+  failures: 'int',
+  output: 'text',
+  error: 'text',
+  started_at: 'bigint',
+  completed_at: 'bigint',
+  wake_at: 'bigint',
+  remaining_ms: 'bigint',
+}
+
+/** Event columns; `back` is how far the event's number lies below the execution's new `last_seq`. */
+const EVENT_INPUT = [
+  ['execution_id', 'text'],
+  ['back', 'bigint'],
+  ['type', 'text'],
+  ['at', 'bigint'],
+  ['step', 'text'],
+  ['attempt', 'int'],
+  ['idx', 'int'],
+  ['data', 'text'],
+] as const
+
+/** `column` set from `v` when the commit's mask says it patches it, else kept. */
+function patched(column: PatchColumn): string {
+  const bit = PATCH_COLUMNS.findIndex(([name]) => name === column)
+  return `case when v.mask & ${1 << bit} <> 0 then v.${column} else e.${column} end`
+}
+
+/** The lease columns a release clears (`releaseLease`); the token is kept, so tokens never go back. */
+const RELEASED = ['holder_id', 'holder_host', 'holder_pid', 'lease_expires_at'] as const
+
+/** A column list as `unnest($k::type[], …) as alias(col, …)`, numbering parameters from `first`. */
+function unnest(alias: string, columns: readonly (readonly [string, string])[], first: number): string {
+  const arrays = columns.map(([, type], i) => `$${first + i}::${type}[]`).join(', ')
+  return `unnest(${arrays}) as ${alias}(${columns.map(([name]) => name).join(', ')})`
+}
+
+function upsertSet(columns: readonly string[]): string {
+  return columns.map((column) => `${column} = excluded.${column}`).join(', ')
+}
+
+const EXECUTION_INPUT = [
+  ['id', 'text'],
+  ['holder_id', 'text'],
+  ['token', 'bigint'],
+  ['n', 'int'],
+  ['now', 'bigint'],
+  ['mask', 'int'],
+  ['release', 'bool'],
+  ...PATCH_COLUMNS,
+] as const
+/** The columns of EXECUTION_INPUT before the patch columns. */
+const HEAD = EXECUTION_INPUT.length - PATCH_COLUMNS.length
+
+const STEP_INPUT = [
+  ['execution_id', 'text'],
+  ['name', 'text'],
+  ...STEP_VALUE_COLUMNS.map((column) => [column, STEP_TYPES[column]] as const),
+] as const
+const ITERATION_INPUT = [
+  ['execution_id', 'text'],
+  ['step', 'text'],
+  ['idx', 'int'],
+  ...ITERATION_VALUE_COLUMNS.map((column) => [column, ITERATION_TYPES[column]] as const),
+] as const
+
+/** Every column of a new execution row (`newExecutionRow`), with its type. */
+const CREATE_INPUT = [
+  ['id', 'text'],
+  ['workflow', 'text'],
+  ['definition', 'text'],
+  ['status', 'text'],
+  ['inputs', 'text'],
+  ['vars', 'text'],
+  ['outputs', 'text'],
+  ['error', 'text'],
+  ['created_at', 'bigint'],
+  ['started_at', 'bigint'],
+  ['completed_at', 'bigint'],
+  ['updated_at', 'bigint'],
+  ['parent_id', 'text'],
+  ['parent_step', 'text'],
+  ['parent_index', 'int'],
+  ['run', 'int'],
+  ['last_seq', 'bigint'],
+  ['deadline_at', 'bigint'],
+  ['timeout_remaining_ms', 'bigint'],
+  ['wake_at', 'bigint'],
+  ['paused_reason', 'text'],
+  ['requests', 'text'],
+  ['inbox', 'bigint'],
+  ['seen_inbox', 'bigint'],
+  ['holder_id', 'text'],
+  ['holder_host', 'text'],
+  ['holder_pid', 'int'],
+  ['lease_token', 'bigint'],
+  ['lease_expires_at', 'bigint'],
+] as const satisfies readonly (readonly [keyof NewExecutionRow, string])[]
+
+const STEP_FIRST = 1 + EXECUTION_INPUT.length
+const ITERATION_FIRST = STEP_FIRST + STEP_INPUT.length
+const EVENT_FIRST = ITERATION_FIRST + ITERATION_INPUT.length
+const CREATE_FIRST = EVENT_FIRST + EVENT_INPUT.length
+
+/**
+ * Many executions' commits (and releases) as one statement, so one round trip and one implicit transaction (one WAL
+ * flush) serve them all. Every row travels in arrays (`unnest`), so the text never changes and is prepared once per connection.
+ *
+ * `u` is the fenced UPDATE of each execution row (holder and token must match; an expired lease nobody took is
+ * still current), which advances `last_seq` by the commit's event count and `version` by one, and sets the patched
+ * columns (`mask`); a release instead clears the holder and leaves a running execution due at once, as
+ * `releaseLease` does. The step, iteration and event rows are written only for the executions `u` updated, so a commit
+ * whose lease was lost writes nothing at all; the statement returns the executions it updated with their new
+ * `last_seq`, from which each event's number follows. New executions (`Store.createExecution`) are inserted unless
+ * their id exists, and returned with `created` true. All of it commits or none (one statement).
+ */
+export const BATCH_COMMIT_SQL = `
+with v as (select * from ${unnest('v', EXECUTION_INPUT, 1)}),
+u as (
+  update executions e set
+    ${PATCH_COLUMNS.filter(([column]) => column !== 'wake_at')
+      .map(([column]) => `${column} = ${patched(column)}`)
+      .join(',\n    ')},
+    wake_at = case when v.release then (case when e.status = 'running' then 0 else e.wake_at end)
+      else ${patched('wake_at')} end,
+    ${RELEASED.map((column) => `${column} = case when v.release then null else e.${column} end`).join(',\n    ')},
+    updated_at = case when v.release then e.updated_at else v.now end,
+    last_seq = e.last_seq + v.n,
+    version = e.version + 1
+  from v
+  where e.id = v.id and e.holder_id = v.holder_id and e.lease_token = v.token
+  returning e.id, e.last_seq
+),
+s as (
+  insert into steps (${STEP_INPUT.map(([c]) => c).join(', ')})
+  select r.* from ${unnest('r', STEP_INPUT, STEP_FIRST)} where r.execution_id in (select id from u)
+  on conflict (execution_id, name) do update set ${upsertSet(STEP_VALUE_COLUMNS)}
+),
+i as (
+  insert into iterations (${ITERATION_INPUT.map(([c]) => c).join(', ')})
+  select r.* from ${unnest('r', ITERATION_INPUT, ITERATION_FIRST)} where r.execution_id in (select id from u)
+  on conflict (execution_id, step, idx) do update set ${upsertSet(ITERATION_VALUE_COLUMNS)}
+),
+ev as (
+  insert into events (execution_id, seq, type, at, step, attempt, idx, data)
+  select r.execution_id, u.last_seq - r.back, r.type, r.at, r.step, r.attempt, r.idx, r.data
+  from ${unnest('r', EVENT_INPUT, EVENT_FIRST)} join u on u.id = r.execution_id
+),
+c as (
+  insert into executions (${CREATE_INPUT.map(([c]) => c).join(', ')})
+  select * from ${unnest('r', CREATE_INPUT, CREATE_FIRST)}
+  on conflict (id) do nothing
+  returning id
+)
+select id, last_seq, false as created from u
+union all
+select id, 0, true from c`
+
+/** True when a commit fits the batch statement; the others (requests cleared, iterations reset, signals taken) do not. */
+export function batchable(changes: ExecutionChanges): boolean {
+  return (
+    (changes.clearRequests?.length ?? 0) === 0 &&
+    (changes.deleteIterationsOf?.length ?? 0) === 0 &&
+    (changes.consumeSignals?.length ?? 0) === 0
+  )
+}
+
+/** One commit or release of a batch, encoded. */
+export interface BatchEntry {
+  readonly lease: Lease
+  readonly encoded: EncodedChanges
+  readonly eventCount: number
+  /** A release (`Store.release`): no changes; the holder is cleared. */
+  readonly release: boolean
+}
+
+/** What one batch statement writes: commits and releases of held executions, and new executions. */
+export interface Batch {
+  readonly entries: readonly BatchEntry[]
+  /** The `now` of each entry. */
+  readonly now: readonly number[]
+  readonly creates: readonly NewExecutionRow[]
+}
+
+/** Encodes a commit for the batch; throws a TypeError for a value that is not JSON (before anything is sent). */
+export function encodeCommit(lease: Lease, changes: ExecutionChanges, now: number): BatchEntry {
+  const encoded = encodeChanges(lease.executionId, changes, now)
+  return { lease, encoded, eventCount: changes.events?.length ?? 0, release: false }
+}
+
+/** A release for the batch. */
+export function releaseEntry(lease: Lease): BatchEntry {
+  return { lease, encoded: { patch: {}, steps: [], iterations: [], events: [] }, eventCount: 0, release: true }
+}
+
+/** The parameters of `BATCH_COMMIT_SQL` for a batch (one execution at most once), in column-major arrays. */
+export function batchParameters({ entries, now, creates }: Batch): unknown[][] {
+  const execution: unknown[][] = EXECUTION_INPUT.map(() => [])
+  const steps: unknown[][] = STEP_INPUT.map(() => [])
+  const iterations: unknown[][] = ITERATION_INPUT.map(() => [])
+  const events: unknown[][] = EVENT_INPUT.map(() => [])
+  entries.forEach((entry, e) => {
+    const { lease, encoded, eventCount, release } = entry
+    const patch = encoded.patch as Partial<Record<PatchColumn, unknown>>
+    let mask = 0
+    PATCH_COLUMNS.forEach(([column], bit) => {
+      const value = patch[column]
+      if (value !== undefined) mask |= 1 << bit
+      execution[HEAD + bit]!.push(value ?? null)
+    })
+    const head = [lease.executionId, lease.holderId, lease.token, eventCount, now[e], mask, release]
+    head.forEach((value, i) => execution[i]!.push(value))
+    for (const row of encoded.steps) {
+      const record = row as unknown as Record<string, unknown>
+      STEP_INPUT.forEach(([column], i) => steps[i]!.push(record[column] ?? null))
+    }
+    for (const row of encoded.iterations) {
+      const record = row as unknown as Record<string, unknown>
+      ITERATION_INPUT.forEach(([column], i) => iterations[i]!.push(record[column] ?? null))
+    }
+    encoded.events.forEach((row, k) => {
+      const values = [row.execution_id, eventCount - 1 - k, row.type, row.at, row.step, row.attempt, row.idx, row.data]
+      values.forEach((value, i) => events[i]!.push(value))
+    })
+  })
+  const created = CREATE_INPUT.map(([column]) => creates.map((row) => row[column] ?? null))
+  return [...execution, ...steps, ...iterations, ...events, ...created]
+}
