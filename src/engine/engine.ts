@@ -42,7 +42,7 @@ import {
 import { startRetention, type Retention, type RetentionOptions } from './retention.js'
 import { ExecutionRunner, type RunnerHost } from './runner.js'
 import { ExecutionState } from './state.js'
-import { toExecutionView, type Execution } from './view.js'
+import { stateView, toExecutionView, type Execution } from './view.js'
 
 /** What `createEngine` and `createWorker` accept once the store is open. */
 export interface EngineOptions {
@@ -494,7 +494,8 @@ export class Engine {
         void this.store
           .release(runner.lease)
           .catch((e: unknown) => this.logger.warn({ err: e, execution_id: runner.id }, 'could not release a lease'))
-        this.#resolveWaiters(runner.id)
+        // Its last decision is committed: the state is what the store holds, so no read back.
+        this.#resolveWaiters(runner.id, () => stateView(runner.state))
         break
       case 'lease-lost':
         this.logger.warn({ err: error, execution_id: runner.id }, 'lease lost: another process runs this execution now')
@@ -712,11 +713,13 @@ export class Engine {
     return ended
   }
 
-  #resolveWaiters(id: string): void {
+  /** Wakes the waiters of an ended execution with its view (read from the store unless `known` gives it). */
+  #resolveWaiters(id: string, known?: () => Execution): void {
     const waiters = this.#waiters.get(id)
     if (waiters === undefined) return
     this.#waiters.delete(id)
-    this.find(id).then(
+    const found = known === undefined ? this.find(id) : new Promise<Execution>((resolve) => resolve(known()))
+    found.then(
       (execution) => {
         for (const w of waiters) {
           if (execution === undefined) w.reject(new ExecutionNotFoundError(id))

@@ -89,6 +89,7 @@ export class ExecutionState {
   inbox: number
   seenInbox: number
   readonly parentId: string | null
+  readonly parentStep: string | null
   readonly steps: Map<string, StepState>
   /** Signals nobody has taken yet, oldest first. */
   signals: SignalRecord[]
@@ -136,6 +137,7 @@ export class ExecutionState {
     this.seenInbox = e.inbox
     if (e.seenInbox !== e.inbox) this.dirtyExecution = { seenInbox: e.inbox }
     this.parentId = e.parentId
+    this.parentStep = e.parentStep
     this.signals = [...loaded.signals]
     this.steps = new Map()
     this.stepsScope = Object.create(null) as Record<string, StepScope>
@@ -326,7 +328,7 @@ export function isDecided(status: StepStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'skipped' || status === 'cancelled'
 }
 
-function toStepRecord(step: StepState): StepRecord {
+export function toStepRecord(step: StepState): StepRecord {
   return {
     name: step.name,
     status: step.status,
@@ -344,7 +346,7 @@ function toStepRecord(step: StepState): StepRecord {
   }
 }
 
-function toIterationRecord(step: string, it: IterationState): IterationRecord {
+export function toIterationRecord(step: string, it: IterationState): IterationRecord {
   return {
     step,
     index: it.index,

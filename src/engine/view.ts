@@ -1,6 +1,7 @@
 import type { ExecutionErrorInfo } from '../events/index.js'
 import type { ExecutionRecord, ExecutionStatus, IterationRecord, StepRecord, StepStatus } from '../store/index.js'
 import type { ErrorInfo } from '../util/index.js'
+import { toIterationRecord, toStepRecord, type ExecutionState } from './state.js'
 
 /** A `for_each` iteration as the API shows it. */
 export interface IterationView {
@@ -40,7 +41,21 @@ export interface Execution {
 
 /** Builds the API view of an execution from its rows. */
 export function toExecutionView(
-  record: ExecutionRecord,
+  record: Pick<
+    ExecutionRecord,
+    | 'id'
+    | 'workflow'
+    | 'definition'
+    | 'status'
+    | 'inputs'
+    | 'outputs'
+    | 'error'
+    | 'createdAt'
+    | 'startedAt'
+    | 'completedAt'
+    | 'parentId'
+    | 'parentStep'
+  >,
   steps: readonly StepRecord[],
   iterations: readonly IterationRecord[],
 ): Execution {
@@ -97,6 +112,35 @@ export function toExecutionView(
     parentStep: record.parentStep,
     steps: stepViews,
   }
+}
+
+/**
+ * The API view of an execution this process holds, from its state: what `find` would read back from the store
+ * once the last commit is in (the state changes only by decisions, and the runner keeps it only after they
+ * committed). A deep copy, so the caller shares nothing with the state or with the values actions returned.
+ */
+export function stateView(state: ExecutionState): Execution {
+  const steps: StepRecord[] = []
+  const iterations: IterationRecord[] = []
+  for (const step of state.steps.values()) {
+    steps.push(toStepRecord(step))
+    for (const it of step.iterations ?? []) if (it !== undefined) iterations.push(toIterationRecord(step.name, it))
+  }
+  const record = {
+    id: state.id,
+    workflow: state.workflow.name,
+    definition: state.workflow,
+    status: state.status,
+    inputs: state.inputs,
+    outputs: state.outputs,
+    error: state.error,
+    createdAt: state.createdAt,
+    startedAt: state.startedAt,
+    completedAt: state.completedAt,
+    parentId: state.parentId,
+    parentStep: state.parentStep,
+  }
+  return structuredClone(toExecutionView(record, steps, iterations))
 }
 
 function isoOrNull(ms: number | null): string | null {

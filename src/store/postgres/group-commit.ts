@@ -60,6 +60,10 @@ const BATCH_ATTEMPTS = 3
 
 const STATEMENT_NAME = 'trellis_batch_commit'
 
+function idOf(w: Waiting): string {
+  return w.kind === 'create' ? w.input.id : w.lease.executionId
+}
+
 interface ResultRow {
   id: string
   last_seq: number
@@ -81,6 +85,8 @@ export class PostgresGroupCommit {
   #waiting: Waiting[] = []
   #inFlight = 0
   #scheduled = false
+  /** Executions with an entry in a batch on its way. */
+  readonly #sending = new Set<string>()
 
   constructor(host: PostgresGroupCommitHost) {
     this.#host = host
@@ -118,24 +124,27 @@ export class PostgresGroupCommit {
   }
 
   async #flush(): Promise<void> {
-    // One entry per execution in a batch; a second one (a release after its commit) waits for the next batch.
+    // One entry per execution at a time: a second one (a release after its commit) waits until the batch with the
+    // first has committed, so an execution's entries are applied in the order they were made.
     const batch: Waiting[] = []
     const later: Waiting[] = []
     const ids = new Set<string>()
     for (const w of this.#waiting) {
-      const id = w.kind === 'create' ? w.input.id : w.lease.executionId
-      if (batch.length < MAX_BATCH && !ids.has(id)) {
+      const id = idOf(w)
+      if (batch.length < MAX_BATCH && !ids.has(id) && !this.#sending.has(id)) {
         ids.add(id)
         batch.push(w)
       } else later.push(w)
     }
     this.#waiting = later
     if (batch.length === 0) return
+    for (const id of ids) this.#sending.add(id)
     this.#inFlight++
     this.#schedule()
     try {
       await this.#run(batch)
     } finally {
+      for (const id of ids) this.#sending.delete(id)
       this.#inFlight--
       this.#schedule()
     }
