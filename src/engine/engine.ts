@@ -360,9 +360,11 @@ export class Engine {
     let status: ExecutionStatus | null = null
     let kept: ExecutionState | null = null
     const now = this.clock.now()
+    const expected = input === 'due' ? undefined : this.#detachedStates.peek(id)
     const result = await this.store.decideUnheld({
       executionId: id,
       now,
+      ...(expected === undefined ? {} : { expected }),
       ...(input === 'due' ? { skipLocked: true, onlyIfDue: true } : {}),
       ...(this.#isGone === undefined ? {} : { isGone: this.#isGone }),
       ...(options.ended === undefined ? {} : { ended: options.ended }),

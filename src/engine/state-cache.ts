@@ -22,6 +22,12 @@ export class StateCache {
     return entry.version === version && entry.state.inbox === inbox ? entry.state : undefined
   }
 
+  /** The version and inbox of the state kept for `id`, without taking it. */
+  peek(id: string): { version: number; inbox: number } | undefined {
+    const entry = this.#entries.get(id)
+    return entry === undefined ? undefined : { version: entry.version, inbox: entry.state.inbox }
+  }
+
   put(id: string, version: number, state: ExecutionState): void {
     this.#entries.delete(id)
     this.#entries.set(id, { version, state })

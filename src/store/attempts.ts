@@ -63,6 +63,13 @@ export interface DecideUnheldRequest {
   readonly isGone?: (holder: { host: string; pid: number }) => boolean
   /** The attempt whose end is decided: its row must still be this lease's, or the answer is `lease-lost`. */
   readonly ended?: ClaimedAttempt
+  /**
+   * The state the caller holds in memory (the version and inbox its last decision left), if any. A store may then
+   * decide at once on that state and write the decision fenced by it, without taking the row lock first (PostgreSQL
+   * batches such decisions of many executions into one statement); when the row no longer matches, it takes the
+   * usual locked path instead. The outcome is the same either way.
+   */
+  readonly expected?: { readonly version: number; readonly inbox: number }
   /** Claims up to `limit` of the attempts the decision adds for `holder`, which runs them next. */
   readonly take?: { readonly holder: HolderIdentity; readonly limit: number; readonly leaseMs: number }
   /**

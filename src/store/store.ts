@@ -145,6 +145,8 @@ export interface Store {
   claimAttempts(holder: HolderIdentity, limit: number, now: number, leaseMs: number): Promise<ClaimedAttempt[]>
   /** Extends every attempt lease this holder has; returns the attempts it still holds. */
   renewAttempts(holderId: string, now: number, leaseMs: number): Promise<ClaimedAttempt[]>
+  /** The attempts this holder still holds, read without changing (or waiting for) anything. */
+  heldAttempts(holderId: string): Promise<ClaimedAttempt[]>
   /** Ends the leases of these attempts (all of the holder's without `attempts`) now, so others restart them at once. */
   releaseAttempts(holderId: string, now: number, attempts?: readonly ClaimedAttempt[]): Promise<number>
   /**

@@ -64,6 +64,7 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
   let cancelBeat: (() => void) | null = null
   let renewing: Promise<void> | null = null
   let renewAgain = false
+  let extendAgain = false
   let finish: () => void = () => {}
   const done = new Promise<void>((resolve) => (finish = resolve))
 
@@ -188,18 +189,26 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
     )
   }
 
-  /** Renews every lease; aborts the attempts this worker no longer holds. Asked again while running: once more after. */
-  const renew = (): Promise<void> => {
+  /**
+   * Checks which attempts this worker still holds and aborts the others (cancelled, or taken over); with `extend`
+   * (the heartbeat) also renews their leases. A check woken by other processes' commits only reads, so it never
+   * waits for, nor holds, the locks of the attempt rows that decisions are writing. Asked again while running: once
+   * more after (extending if either asked to).
+   */
+  const renew = (extend: boolean): Promise<void> => {
     if (renewing !== null) {
       renewAgain = true
+      extendAgain ||= extend
       return renewing
     }
     renewing = (async () => {
       if (running.size === 0) return
-      // Only attempts running before the renewal began can be judged by it: one handed over meanwhile may have
-      // been committed after the renewal's UPDATE read the table.
+      // Only attempts running before the check began can be judged by it: one handed over meanwhile may have
+      // been committed after the check read the table.
       const before = [...running.entries()]
-      const held = await store.renewAttempts(engine.holder.id, clock.now(), engine.leaseMs)
+      const held = extend
+        ? await store.renewAttempts(engine.holder.id, clock.now(), engine.leaseMs)
+        : await store.heldAttempts(engine.holder.id)
       const tokens = new Map(held.map((a) => [attemptKeyString(a), a.token]))
       for (const [key, entry] of before) {
         const { attempt, controller } = entry
@@ -213,15 +222,17 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
       .finally(() => {
         renewing = null
         if (renewAgain) {
+          const extendNext = extendAgain
           renewAgain = false
-          void renew()
+          extendAgain = false
+          void renew(extendNext)
         }
       })
     return renewing
   }
 
   const beat = (): void => {
-    cancelBeat = clock.setTimer(Math.floor(engine.leaseMs / 3), () => void renew().finally(() => !stopped && beat()))
+    cancelBeat = clock.setTimer(Math.floor(engine.leaseMs / 3), () => void renew(true).finally(() => !stopped && beat()))
   }
 
   /**
@@ -231,7 +242,7 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
    */
   const onChange = (): void => {
     throttled(passGate, NEWS_GAP_MS, pass)
-    if (running.size > 0) throttled(renewGate, RENEW_GAP_MS, () => void renew())
+    if (running.size > 0) throttled(renewGate, RENEW_GAP_MS, () => void renew(false))
   }
 
   const passGate = { last: -Infinity, cancel: null as (() => void) | null }

@@ -2,7 +2,9 @@ import type { ExecutionChanges, Lease } from '../index.js'
 import {
   encodeChanges,
   ITERATION_VALUE_COLUMNS,
+  NO_INDEX,
   STEP_VALUE_COLUMNS,
+  type AttemptRow,
   type EncodedChanges,
   type NewExecutionRow,
 } from '../sql/index.js'
@@ -94,6 +96,16 @@ const EXECUTION_INPUT = [
   ['now', 'bigint'],
   ['mask', 'int'],
   ['release', 'bool'],
+  // A detached execution's decision is fenced by the version and inbox it was decided on, and by the ended
+  // attempt's lease, instead of by a holder's lease.
+  ['detached', 'bool'],
+  ['version', 'bigint'],
+  ['inbox', 'bigint'],
+  ['ended_step', 'text'],
+  ['ended_idx', 'int'],
+  ['ended_attempt', 'int'],
+  ['ended_holder', 'text'],
+  ['ended_token', 'bigint'],
   ...PATCH_COLUMNS,
 ] as const
 /** The columns of EXECUTION_INPUT before the patch columns. */
@@ -144,10 +156,37 @@ const CREATE_INPUT = [
   ['lease_expires_at', 'bigint'],
 ] as const satisfies readonly (readonly [keyof NewExecutionRow, string])[]
 
+/** Attempt rows a detached decision removes (ended or aborted). */
+const DELETE_ATTEMPT_INPUT = [
+  ['execution_id', 'text'],
+  ['step', 'text'],
+  ['idx', 'int'],
+] as const
+
+/** Attempt rows a detached decision adds (`attemptRow`), replacing a row of the same step or iteration. */
+const ADD_ATTEMPT_INPUT = [
+  ['execution_id', 'text'],
+  ['step', 'text'],
+  ['idx', 'int'],
+  ['attempt', 'int'],
+  ['kind', 'text'],
+  ['target', 'text'],
+  ['input', 'text'],
+  ['timeout_ms', 'bigint'],
+  ['created_at', 'bigint'],
+  ['holder_id', 'text'],
+  ['holder_host', 'text'],
+  ['holder_pid', 'int'],
+  ['lease_token', 'bigint'],
+  ['lease_expires_at', 'bigint'],
+] as const satisfies readonly (readonly [keyof AttemptRow, string])[]
+
 const STEP_FIRST = 1 + EXECUTION_INPUT.length
 const ITERATION_FIRST = STEP_FIRST + STEP_INPUT.length
 const EVENT_FIRST = ITERATION_FIRST + ITERATION_INPUT.length
 const CREATE_FIRST = EVENT_FIRST + EVENT_INPUT.length
+const DELETE_ATTEMPT_FIRST = CREATE_FIRST + CREATE_INPUT.length
+const ADD_ATTEMPT_FIRST = DELETE_ATTEMPT_FIRST + DELETE_ATTEMPT_INPUT.length
 
 /**
  * Many executions' commits (and releases) as one statement, so one round trip and one implicit transaction (one WAL
@@ -158,8 +197,12 @@ const CREATE_FIRST = EVENT_FIRST + EVENT_INPUT.length
  * columns (`mask`); a release instead clears the holder and leaves a running execution due at once, as
  * `releaseLease` does. The step, iteration and event rows are written only for the executions `u` updated, so a commit
  * whose lease was lost writes nothing at all; the statement returns the executions it updated with their new
- * `last_seq`, from which each event's number follows. New executions (`Store.createExecution`) are inserted unless
- * their id exists, and returned with `created` true. All of it commits or none (one statement).
+ * `last_seq`, from which each event's number follows. A detached execution's decision (`Store.decideUnheld` on the
+ * state its caller holds) is fenced instead by the execution's `version` and `inbox` (nobody committed, nothing
+ * arrived since it was decided), no holder, and the ended attempt's row still being that lease's; it also removes
+ * and adds attempt rows (an added row replaces the one of the same step or iteration: a retry). New executions
+ * (`Store.createExecution`) are inserted unless their id exists, and returned with `created` true. All of it
+ * commits or none (one statement).
  */
 export const BATCH_COMMIT_SQL = `
 with v as (select * from ${unnest('v', EXECUTION_INPUT, 1)}),
@@ -175,8 +218,25 @@ u as (
     last_seq = e.last_seq + v.n,
     version = e.version + 1
   from v
-  where e.id = v.id and e.holder_id = v.holder_id and e.lease_token = v.token
+  where e.id = v.id and (
+    (not v.detached and e.holder_id = v.holder_id and e.lease_token = v.token)
+    or (v.detached and e.holder_id is null and e.version = v.version and e.inbox = v.inbox and (
+      v.ended_step is null or exists (
+        select 1 from attempts a
+        where a.execution_id = e.id and a.step = v.ended_step and a.idx = v.ended_idx
+          and a.attempt = v.ended_attempt and a.holder_id = v.ended_holder and a.lease_token = v.ended_token)))
+  )
   returning e.id, e.last_seq
+),
+ad as (
+  delete from attempts a using ${unnest('r', DELETE_ATTEMPT_INPUT, DELETE_ATTEMPT_FIRST)}
+  where a.execution_id = r.execution_id and a.step = r.step and a.idx = r.idx
+    and r.execution_id in (select id from u)
+),
+ai as (
+  insert into attempts (${ADD_ATTEMPT_INPUT.map(([c]) => c).join(', ')})
+  select r.* from ${unnest('r', ADD_ATTEMPT_INPUT, ADD_ATTEMPT_FIRST)} where r.execution_id in (select id from u)
+  on conflict (execution_id, step, idx) do update set ${upsertSet(ADD_ATTEMPT_INPUT.slice(3).map(([c]) => c))}
 ),
 s as (
   insert into steps (${STEP_INPUT.map(([c]) => c).join(', ')})
@@ -212,16 +272,37 @@ export function batchable(changes: ExecutionChanges): boolean {
   )
 }
 
-/** One commit or release of a batch, encoded. */
+/** What fences an entry: a holder's lease, or, for a detached execution, the state its decision was taken on. */
+export type BatchFence =
+  | { readonly kind: 'lease'; readonly holderId: string; readonly token: number }
+  | {
+      readonly kind: 'version'
+      readonly version: number
+      readonly inbox: number
+      /** The attempt whose end was decided: its row must still be this lease's. */
+      readonly ended: {
+        readonly step: string
+        readonly index: number | null
+        readonly attempt: number
+        readonly holderId: string
+        readonly token: number
+      } | null
+    }
+
+/** One commit, release or detached decision of a batch, encoded. */
 export interface BatchEntry {
-  readonly lease: Lease
+  readonly executionId: string
+  readonly fence: BatchFence
   readonly encoded: EncodedChanges
   readonly eventCount: number
   /** A release (`Store.release`): no changes; the holder is cleared. */
   readonly release: boolean
+  /** Attempt rows to remove (none of them one that `addAttempts` replaces). */
+  readonly removeAttempts: readonly { readonly step: string; readonly index: number | null }[]
+  readonly addAttempts: readonly AttemptRow[]
 }
 
-/** What one batch statement writes: commits and releases of held executions, and new executions. */
+/** What one batch statement writes: entries of existing executions, and new executions. */
 export interface Batch {
   readonly entries: readonly BatchEntry[]
   /** The `now` of each entry. */
@@ -229,15 +310,53 @@ export interface Batch {
   readonly creates: readonly NewExecutionRow[]
 }
 
+const EMPTY_CHANGES: EncodedChanges = { patch: {}, steps: [], iterations: [], events: [] }
+
 /** Encodes a commit for the batch; throws a TypeError for a value that is not JSON (before anything is sent). */
 export function encodeCommit(lease: Lease, changes: ExecutionChanges, now: number): BatchEntry {
-  const encoded = encodeChanges(lease.executionId, changes, now)
-  return { lease, encoded, eventCount: changes.events?.length ?? 0, release: false }
+  return {
+    executionId: lease.executionId,
+    fence: { kind: 'lease', holderId: lease.holderId, token: lease.token },
+    encoded: encodeChanges(lease.executionId, changes, now),
+    eventCount: changes.events?.length ?? 0,
+    release: false,
+    removeAttempts: [],
+    addAttempts: [],
+  }
 }
 
 /** A release for the batch. */
 export function releaseEntry(lease: Lease): BatchEntry {
-  return { lease, encoded: { patch: {}, steps: [], iterations: [], events: [] }, eventCount: 0, release: true }
+  return {
+    executionId: lease.executionId,
+    fence: { kind: 'lease', holderId: lease.holderId, token: lease.token },
+    encoded: EMPTY_CHANGES,
+    eventCount: 0,
+    release: true,
+    removeAttempts: [],
+    addAttempts: [],
+  }
+}
+
+/** Encodes a detached decision for the batch (throws a TypeError for a value that is not JSON). */
+export function encodeDetached(
+  executionId: string,
+  fence: Extract<BatchFence, { kind: 'version' }>,
+  decision: { changes: ExecutionChanges; removeAttempts: BatchEntry['removeAttempts']; addAttempts: AttemptRow[] },
+  now: number,
+): BatchEntry {
+  const added = new Set(decision.addAttempts.map((row) => `${row.step}\u0000${row.idx}`))
+  const removed = [...decision.removeAttempts, ...(fence.ended === null ? [] : [fence.ended])]
+  return {
+    executionId,
+    fence,
+    encoded: encodeChanges(executionId, decision.changes, now),
+    eventCount: decision.changes.events?.length ?? 0,
+    release: false,
+    // A row the decision adds again (a retry) is replaced by the upsert, not removed first.
+    removeAttempts: removed.filter((key) => !added.has(`${key.step}\u0000${key.index ?? NO_INDEX}`)),
+    addAttempts: decision.addAttempts,
+  }
 }
 
 /** The parameters of `BATCH_COMMIT_SQL` for a batch (one execution at most once), in column-major arrays. */
@@ -246,8 +365,10 @@ export function batchParameters({ entries, now, creates }: Batch): unknown[][] {
   const steps: unknown[][] = STEP_INPUT.map(() => [])
   const iterations: unknown[][] = ITERATION_INPUT.map(() => [])
   const events: unknown[][] = EVENT_INPUT.map(() => [])
+  const removeAttempts: unknown[][] = DELETE_ATTEMPT_INPUT.map(() => [])
+  const addAttempts: unknown[][] = ADD_ATTEMPT_INPUT.map(() => [])
   entries.forEach((entry, e) => {
-    const { lease, encoded, eventCount, release } = entry
+    const { encoded, eventCount, release } = entry
     const patch = encoded.patch as Partial<Record<PatchColumn, unknown>>
     let mask = 0
     PATCH_COLUMNS.forEach(([column], bit) => {
@@ -255,8 +376,34 @@ export function batchParameters({ entries, now, creates }: Batch): unknown[][] {
       if (value !== undefined) mask |= 1 << bit
       execution[HEAD + bit]!.push(value ?? null)
     })
-    const head = [lease.executionId, lease.holderId, lease.token, eventCount, now[e], mask, release]
+    const { fence } = entry
+    const lease = fence.kind === 'lease' ? fence : null
+    const version = fence.kind === 'version' ? fence : null
+    const ended = version?.ended ?? null
+    const head = [
+      entry.executionId,
+      lease?.holderId ?? null,
+      lease?.token ?? null,
+      eventCount,
+      now[e],
+      mask,
+      release,
+      version !== null,
+      version?.version ?? null,
+      version?.inbox ?? null,
+      ended?.step ?? null,
+      ended === null ? null : (ended.index ?? NO_INDEX),
+      ended?.attempt ?? null,
+      ended?.holderId ?? null,
+      ended?.token ?? null,
+    ]
     head.forEach((value, i) => execution[i]!.push(value))
+    for (const key of entry.removeAttempts) {
+      removeAttempts[0]!.push(entry.executionId)
+      removeAttempts[1]!.push(key.step)
+      removeAttempts[2]!.push(key.index ?? NO_INDEX)
+    }
+    for (const row of entry.addAttempts) ADD_ATTEMPT_INPUT.forEach(([column], i) => addAttempts[i]!.push(row[column]))
     for (const row of encoded.steps) {
       const record = row as unknown as Record<string, unknown>
       STEP_INPUT.forEach(([column], i) => steps[i]!.push(record[column] ?? null))
@@ -271,5 +418,5 @@ export function batchParameters({ entries, now, creates }: Batch): unknown[][] {
     })
   })
   const created = CREATE_INPUT.map(([column]) => creates.map((row) => row[column] ?? null))
-  return [...execution, ...steps, ...iterations, ...events, ...created]
+  return [...execution, ...steps, ...iterations, ...events, ...created, ...removeAttempts, ...addAttempts]
 }

@@ -1,14 +1,23 @@
 import type pg from 'pg'
 import type { TrellisEvent } from '../../events/index.js'
 import { LeaseLostError, type CreateResult, type ExecutionChanges, type Lease, type NewExecution } from '../index.js'
-import { createdResult, newExecutionRow, storedEvent, type ExecutionRow, type NewExecutionRow } from '../sql/index.js'
+import {
+  createdResult,
+  newExecutionRow,
+  storedEvent,
+  type AttemptRow,
+  type ExecutionRow,
+  type NewExecutionRow,
+} from '../sql/index.js'
 import {
   BATCH_COMMIT_SQL,
   batchable,
   batchParameters,
   encodeCommit,
+  encodeDetached,
   releaseEntry,
   type BatchEntry,
+  type BatchFence,
 } from './batch-statement.js'
 import { isRetryable } from './postgres-errors.js'
 
@@ -33,6 +42,16 @@ type Waiting =
       readonly kind: 'create'
       readonly input: NewExecution
       readonly resolve: (result: CreateResult) => void
+      readonly reject: (error: unknown) => void
+    }
+  | {
+      readonly kind: 'detached'
+      readonly executionId: string
+      readonly fence: Extract<BatchFence, { kind: 'version' }>
+      readonly decision: DetachedDecision
+      readonly now: number
+      /** The stored events; null when the fence no longer held (or the batch failed): nothing of it was written. */
+      readonly resolve: (events: TrellisEvent[] | null) => void
       readonly reject: (error: unknown) => void
     }
 
@@ -61,7 +80,21 @@ const BATCH_ATTEMPTS = 3
 const STATEMENT_NAME = 'trellis_batch_commit'
 
 function idOf(w: Waiting): string {
-  return w.kind === 'create' ? w.input.id : w.lease.executionId
+  return w.kind === 'create' ? w.input.id : w.kind === 'detached' ? w.executionId : w.lease.executionId
+}
+
+/** The events of a commit as stored, numbered up to the execution's new `last_seq`. */
+function storedEvents(id: string, lastSeq: number, changes: ExecutionChanges, now: number): TrellisEvent[] {
+  const pending = changes.events ?? []
+  const first = lastSeq - pending.length + 1
+  return pending.map((event, k) => storedEvent(id, first + k, now, event))
+}
+
+/** A detached decision as the batch writes it (`UnheldDecision` with its added rows built). */
+export interface DetachedDecision {
+  readonly changes: ExecutionChanges
+  readonly removeAttempts: readonly { readonly step: string; readonly index: number | null }[]
+  readonly addAttempts: AttemptRow[]
 }
 
 interface ResultRow {
@@ -101,6 +134,22 @@ export class PostgresGroupCommit {
   /** `Store.release`, in the next batch: resolves once it committed (a lost lease changes nothing). */
   release(lease: Lease, now: number): Promise<void> {
     return new Promise((resolve, reject) => this.#queue({ kind: 'release', lease, now, resolve, reject }))
+  }
+
+  /**
+   * A detached execution's decision taken on the state its caller holds, in the next batch, fenced by that state's
+   * version and inbox and the ended attempt's lease. Resolves with the stored events, or null when the fence no
+   * longer held or the batch failed: then nothing of it was written, and the caller takes the locked path.
+   */
+  decideDetached(
+    executionId: string,
+    fence: Extract<BatchFence, { kind: 'version' }>,
+    decision: DetachedDecision,
+    now: number,
+  ): Promise<TrellisEvent[] | null> {
+    return new Promise((resolve, reject) =>
+      this.#queue({ kind: 'detached', executionId, fence, decision, now, resolve, reject }),
+    )
   }
 
   /** `Store.createExecution`, in the next batch. */
@@ -163,7 +212,13 @@ export class PostgresGroupCommit {
           creates.push(row)
           createdRows.set(w.input.id, row)
         } else {
-          entries.push(w.kind === 'release' ? releaseEntry(w.lease) : encodeCommit(w.lease, w.changes, w.now))
+          entries.push(
+            w.kind === 'release'
+              ? releaseEntry(w.lease)
+              : w.kind === 'commit'
+                ? encodeCommit(w.lease, w.changes, w.now)
+                : encodeDetached(w.executionId, w.fence, w.decision, w.now),
+          )
           now.push(w.now)
         }
         sent.push(w)
@@ -209,9 +264,11 @@ export class PostgresGroupCommit {
         const id = w.lease.executionId
         const last = lastSeq.get(id)
         if (last === undefined) return w.reject(new LeaseLostError(id))
-        const pending = w.changes.events ?? []
-        const first = last - pending.length + 1
-        return w.resolve(pending.map((event, k) => storedEvent(id, first + k, w.now, event)))
+        return w.resolve(storedEvents(id, last, w.changes, w.now))
+      }
+      case 'detached': {
+        const last = lastSeq.get(w.executionId)
+        return w.resolve(last === undefined ? null : storedEvents(w.executionId, last, w.decision.changes, w.now))
       }
     }
   }
@@ -225,6 +282,10 @@ export class PostgresGroupCommit {
         return this.#host.singleCreate(w.input).then(w.resolve, w.reject)
       case 'commit':
         return this.#host.single(w.lease, w.changes, w.now).then(w.resolve, w.reject)
+      case 'detached':
+        // The caller's locked path does it again and reports what is wrong.
+        w.resolve(null)
+        return Promise.resolve()
     }
   }
 

@@ -32,6 +32,7 @@ import {
   decideUnheldIn,
   releaseAttemptsIn,
   renewAttemptsIn,
+  selectHeldAttempts,
   selectDueExecutions,
   selectNextAttemptExpiry,
   applyChanges,
@@ -57,7 +58,8 @@ import { ChangeListener } from './change-listener.js'
 import { ChangeNotifier } from './change-notifier.js'
 import { resolvePostgresStoreOptions, type PostgresStoreOptions, type ResolvedPostgresStoreOptions } from './options.js'
 import { PostgresGroupCommit } from './group-commit.js'
-import { selectExecutionWithSteps } from './read-execution.js'
+import { selectExecutionWithSteps, selectForDecision } from './read-execution.js'
+import { decideOptimistically } from './optimistic-decision.js'
 import { createClient, createPool } from './pool.js'
 import { isRetryable, toStoreError } from './postgres-errors.js'
 
@@ -227,7 +229,16 @@ class PostgresStore implements Store {
   }
 
   decideUnheld(request: DecideUnheldRequest): Promise<DecideUnheldResult> {
-    return this.#write((db) => decideUnheldIn(db, request, { lock: true }), { notify: true })
+    return this.#run(async () => {
+      const first = await decideOptimistically(
+        { group: this.#group, load: (id) => selectForDecision(this.#db, id) },
+        request,
+      )
+      if (first.outcome === 'done') return first.result
+      // The locked path; a decision already taken on the version found under the lock is used, not taken again.
+      const locked = { ...request, decide: first.decide }
+      return this.#transact((db) => decideUnheldIn(db, locked, { lock: true }), { notify: true })
+    })
   }
 
   claimAttempts(holder: HolderIdentity, limit: number, now: number, leaseMs: number): Promise<ClaimedAttempt[]> {
@@ -246,6 +257,10 @@ class PostgresStore implements Store {
 
   renewAttempts(holderId: string, now: number, leaseMs: number): Promise<ClaimedAttempt[]> {
     return this.#read((db) => renewAttemptsIn(db, holderId, now, leaseMs))
+  }
+
+  heldAttempts(holderId: string): Promise<ClaimedAttempt[]> {
+    return this.#read((db) => selectHeldAttempts(db, holderId))
   }
 
   releaseAttempts(holderId: string, now: number, attempts?: readonly ClaimedAttempt[]): Promise<number> {

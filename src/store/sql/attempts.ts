@@ -16,7 +16,7 @@ import { isUnheld, LEASE_COLUMNS, leaseStateFromRow, selectLeaseState } from './
 import { encodeJson } from './row-codecs.js'
 
 /** `idx` of a step that is not a `for_each` iteration (a primary key column cannot be NULL). */
-const NO_INDEX = -1
+export const NO_INDEX = -1
 
 export function attemptFromRow(row: AttemptRow): AttemptRecord {
   return {
@@ -148,7 +148,8 @@ export async function decideUnheldIn(
   return { outcome: 'decided', events, taken, added: rowsToInsert.length, version: version + 1 }
 }
 
-function attemptRow(
+/** The row of an attempt a decision adds, claimed for `claim.holder` when given (token 1). */
+export function attemptRow(
   executionId: string,
   attempt: NewAttempt,
   now: number,
@@ -223,6 +224,12 @@ export async function renewAttemptsIn(
     .where('holder_id', '=', holderId)
     .returningAll()
     .execute()
+  return rows.map(claimedFromRow)
+}
+
+/** The attempts `holderId` holds (see `Store.heldAttempts`). */
+export async function selectHeldAttempts(db: Kysely<Database>, holderId: string): Promise<ClaimedAttempt[]> {
+  const rows = await db.selectFrom('attempts').selectAll().where('holder_id', '=', holderId).execute()
   return rows.map(claimedFromRow)
 }
 

@@ -32,6 +32,7 @@ import {
   decideUnheldIn,
   releaseAttemptsIn,
   renewAttemptsIn,
+  selectHeldAttempts,
   selectDueExecutions,
   selectNextAttemptExpiry,
   clampFutureCompletions,
@@ -272,6 +273,10 @@ class SqliteStore implements Store {
 
   renewAttempts(holderId: string, now: number, leaseMs: number): Promise<ClaimedAttempt[]> {
     return this.#write((db) => renewAttemptsIn(db, holderId, now, leaseMs))
+  }
+
+  heldAttempts(holderId: string): Promise<ClaimedAttempt[]> {
+    return this.#read((db) => selectHeldAttempts(db, holderId))
   }
 
   releaseAttempts(holderId: string, now: number, attempts?: readonly ClaimedAttempt[]): Promise<number> {

@@ -1,6 +1,14 @@
 import { expect, it } from 'vitest'
 import type { ClaimedAttempt, NewAttempt, UnheldDecision } from '../../../src/store/index.js'
-import { createWithAttempts, holder, newAttempt, newExecution, stepRecord } from '../../support/store-fixtures.js'
+import {
+  createWithAttempts,
+  holder,
+  newAttempt,
+  newExecution,
+  stepCompleted,
+  stepRecord,
+  stepStarted,
+} from '../../support/store-fixtures.js'
 import type { ConformanceContext } from './context.js'
 
 /** Attempts handed to workers: decideUnheld, claimAttempts, renewAttempts, releaseAttempts, findDue (issue 5). */
@@ -148,5 +156,140 @@ export function attemptTests(ctx: ConformanceContext): void {
     expect(await ctx.store.findDue({ now, limit: 10 })).toEqual([])
     expect(await ctx.store.releaseAttempts('w1', now)).toBe(1)
     expect(await ctx.store.findDue({ now, limit: 10 })).toEqual(['e1'])
+  })
+
+  /** The decision after `ended`'s end: step completed, and (optionally) attempts started, with events. */
+  const afterEnd = (ended: ClaimedAttempt, add: NewAttempt[] = []): UnheldDecision => ({
+    changes: {
+      steps: [stepRecord(ended.step, { status: 'completed' }), ...add.map((a) => stepRecord(a.step))],
+      events: [stepCompleted(ended.step, 'done'), ...add.map((a) => stepStarted(a.step, a.attempt))],
+    },
+    addAttempts: add,
+    removeAttempts: [],
+  })
+
+  it('decideUnheld on a state the caller holds (`expected`) writes the decision and hands the next attempt over', async () => {
+    const start = await startOn('e1', [attempt('a')], { id: 'w1', limit: 1 })
+    const ended = start.taken[0]!
+    const contexts: number[] = []
+    const result = await ctx.store.decideUnheld({
+      executionId: 'e1',
+      now: ctx.clock.now(),
+      expected: { version: start.version, inbox: 0 },
+      ended,
+      take: { holder: holder('w1'), limit: 1, leaseMs: 1_000 },
+      decide: async (context) => {
+        contexts.push(context.version)
+        return afterEnd(ended, [attempt('b')])
+      },
+    })
+    expect(contexts).toEqual([start.version])
+    expect(result).toMatchObject({ outcome: 'decided', added: 1, version: start.version + 1 })
+    if (result.outcome !== 'decided') return
+    expect(result.events.map((e) => [e.seq, e.type, e.step])).toEqual([
+      [2, 'step.completed', 'a'],
+      [3, 'step.started', 'b'],
+    ])
+    expect(result.taken.map((a) => [a.step, a.holderId, a.token])).toEqual([['b', 'w1', 1]])
+    expect(await ctx.store.heldAttempts('w1')).toEqual(result.taken)
+    expect((await ctx.store.readSteps('e1')).steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'a:completed',
+      'b:running',
+    ])
+  })
+
+  it('decideUnheld with a stale `expected` writes only a decision taken on the state committed now', async () => {
+    const start = await startOn('e1', [attempt('a'), attempt('b')], { id: 'w1', limit: 2 })
+    const [a, b] = start.taken as [ClaimedAttempt, ClaimedAttempt]
+    // Another decision (b's end) commits after the caller's state was kept.
+    await ctx.store.decideUnheld({ executionId: 'e1', now: ctx.clock.now(), ended: b, decide: async () => afterEnd(b) })
+    const contexts: number[] = []
+    const result = await ctx.store.decideUnheld({
+      executionId: 'e1',
+      now: ctx.clock.now(),
+      expected: { version: start.version, inbox: 0 },
+      ended: a,
+      decide: async (context) => {
+        contexts.push(context.version)
+        return {
+          changes: { events: [stepCompleted('a', { decidedOn: context.version })] },
+          addAttempts: [],
+          removeAttempts: [],
+        }
+      },
+    })
+    expect(result.outcome).toBe('decided')
+    // Decided again on the committed state (version + 1); what was decided on the stale one is not written.
+    expect(contexts.at(-1)).toBe(start.version + 1)
+    const events = await ctx.store.readEvents('e1', 0, 10)
+    expect(events.filter((e) => e.step === 'a' && e.type === 'step.completed').map((e) => e.data)).toEqual([
+      { output: { decidedOn: start.version + 1 } },
+    ])
+  })
+
+  it('decideUnheld with `expected` answers lease-lost for an attempt no longer its lease, and writes nothing', async () => {
+    const start = await startOn('e1', [attempt('a')], { id: 'w1', limit: 1 })
+    const ended = start.taken[0]!
+    const result = await ctx.store.decideUnheld({
+      executionId: 'e1',
+      now: ctx.clock.now(),
+      expected: { version: start.version, inbox: 0 },
+      ended: { ...ended, token: ended.token + 1 },
+      decide: async () => afterEnd(ended),
+    })
+    expect(result).toEqual({ outcome: 'lease-lost' })
+    expect((await ctx.store.findExecution('e1'))?.lastSeq).toBe(1)
+    expect(await ctx.store.heldAttempts('w1')).toEqual([ended])
+  })
+
+  it('decideUnheld with `expected` replaces the row of an attempt started again (a retry) instead of removing it', async () => {
+    const start = await startOn('e1', [attempt('a')], { id: 'w1', limit: 1 })
+    const ended = start.taken[0]!
+    const result = await ctx.store.decideUnheld({
+      executionId: 'e1',
+      now: ctx.clock.now(),
+      expected: { version: start.version, inbox: 0 },
+      ended,
+      decide: async () => ({
+        changes: { steps: [stepRecord('a', { attempts: 2 })], events: [stepStarted('a', 2)] },
+        addAttempts: [attempt('a', { attempt: 2 })],
+        removeAttempts: [],
+      }),
+    })
+    expect(result).toMatchObject({ outcome: 'decided', added: 1, taken: [] })
+    const claimed = await ctx.store.claimAttempts(holder('w2'), 5, ctx.clock.now(), 1_000)
+    expect(claimed.map((c) => [c.step, c.attempt, c.holderId])).toEqual([['a', 2, 'w2']])
+  })
+
+  it('two due decisions at once on a new execution start it once', async () => {
+    await ctx.store.createExecution(newExecution('e1', ctx.clock.now()))
+    const due = () =>
+      ctx.store.decideUnheld({
+        executionId: 'e1',
+        now: ctx.clock.now(),
+        skipLocked: true,
+        onlyIfDue: true,
+        decide: async (context) => {
+          const { loaded } = await context.load()
+          if (loaded.execution.status !== 'pending') return null
+          return {
+            changes: { execution: { status: 'running' }, events: [stepStarted('a')], steps: [stepRecord('a')] },
+            addAttempts: [attempt('a')],
+            removeAttempts: [],
+          }
+        },
+      })
+    const outcomes = await Promise.all([due(), due(), due()])
+    expect(outcomes.some((o) => o.outcome === 'decided' && o.added === 1)).toBe(true)
+    expect((await ctx.store.readEvents('e1', 0, 10)).map((e) => e.type)).toEqual(['step.started'])
+    expect(await ctx.store.countReadyAttempts()).toBe(1)
+  })
+
+  it('heldAttempts lists the holder’s attempts without extending their leases', async () => {
+    const start = await startOn('e1', [attempt('a'), attempt('b')], { id: 'w1', limit: 1 })
+    await startOn('e2', [attempt('c')], { id: 'w2', limit: 1 })
+    expect(await ctx.store.heldAttempts('w1')).toEqual(start.taken)
+    expect((await ctx.store.heldAttempts('w1'))[0]?.expiresAt).toBe(start.taken[0]?.expiresAt)
+    expect(await ctx.store.heldAttempts('nobody')).toEqual([])
   })
 }
