@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { openBenchEngine } from './common.js'
+import { statementTable } from './statement-table.js'
 import { WORKLOADS, type WorkloadId } from './workloads.js'
 
 const { positionals, values } = parseArgs({
@@ -22,18 +23,28 @@ let tracing = false
 const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }
 const query = proto.query
 proto.query = function (this: unknown, ...args: unknown[]): unknown {
+  if (!tracing) return query.apply(this, args)
   const first = args[0] as string | { text: string }
-  const text = typeof first === 'string' ? first : first.text
-  const result = query.apply(this, args)
-  if (!tracing || !(result instanceof Promise)) return result
+  const key = (typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim()
   const started = performance.now()
-  const key = text.replace(/\s+/g, ' ')
-  return result.finally(() => {
+  const record = (): void => {
     const entry = stats.get(key) ?? { calls: 0, ms: 0 }
     entry.calls++
     entry.ms += performance.now() - started
     stats.set(key, entry)
-  })
+  }
+  // The pool (the store's group commit) calls back; Kysely awaits a promise.
+  const last = args.length - 1
+  const callback = args[last]
+  if (typeof callback === 'function') {
+    args[last] = (...results: unknown[]): unknown => {
+      record()
+      return (callback as (...r: unknown[]) => unknown)(...results)
+    }
+    return query.apply(this, args)
+  }
+  const result = query.apply(this, args)
+  return result instanceof Promise ? result.finally(record) : result
 }
 
 const bench = await openBenchEngine('postgres')
@@ -51,15 +62,8 @@ try {
   const lines = [
     `${id} postgres: ${JSON.stringify(row)}`,
     `${steps} steps; ${calls} queries (${(calls / steps).toFixed(1)} per step) in ${wall.toFixed(0)} ms`,
-    '      ms   calls  per step   µs each  statement',
+    ...statementTable(stats, steps, { top: Number(values.top), order: 'calls' }),
   ]
-  const top = [...stats.entries()].sort((a, b) => b[1].calls - a[1].calls).slice(0, Number(values.top))
-  for (const [sql, entry] of top) {
-    lines.push(
-      `${entry.ms.toFixed(0).padStart(8)} ${String(entry.calls).padStart(7)} ${(entry.calls / steps).toFixed(2).padStart(9)} ` +
-        `${((entry.ms * 1000) / entry.calls).toFixed(1).padStart(9)}  ${sql.length > 110 ? `${sql.slice(0, 107)}...` : sql}`,
-    )
-  }
   process.stdout.write(`${lines.join('\n')}\n`)
 } finally {
   await bench.close()

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util'
 import BetterSqlite3 from 'better-sqlite3'
 import { openBenchEngine, type Mode } from './common.js'
+import { statementTable } from './statement-table.js'
 import { WORKLOADS, type WorkloadId } from './workloads.js'
 
 const { positionals, values } = parseArgs({
@@ -70,15 +71,8 @@ try {
     `${id} ${mode}: ${JSON.stringify(row)}`,
     `${steps} steps; ${calls} statement calls (${(calls / steps).toFixed(1)} per step); ${ms.toFixed(0)} ms inside ` +
       `better-sqlite3 = ${((ms / wall) * 100).toFixed(0)} % of ${wall.toFixed(0)} ms`,
-    '      ms   calls  per step   µs each  statement',
+    ...statementTable(stats, steps, { top: Number(values.top), order: 'ms' }),
   ]
-  const top = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(values.top))
-  for (const [sql, entry] of top) {
-    lines.push(
-      `${entry.ms.toFixed(0).padStart(8)} ${String(entry.calls).padStart(7)} ${(entry.calls / steps).toFixed(2).padStart(9)} ` +
-        `${((entry.ms * 1000) / entry.calls).toFixed(1).padStart(9)}  ${sql.length > 110 ? `${sql.slice(0, 107)}...` : sql}`,
-    )
-  }
   process.stdout.write(`${lines.join('\n')}\n`)
 } finally {
   await bench.close()

@@ -27,7 +27,7 @@ const DUE_BATCH = 50
 const DUE_LANES = 4
 /** Least time between two passes woken by other processes' commits. */
 const NEWS_GAP_MS = 50
-/** Least time between two lease renewals woken by other processes' commits (to find cancelled attempts). */
+/** Least time between two checks of held attempts woken by other processes' commits (to find cancelled ones). */
 const RENEW_GAP_MS = 250
 
 interface Running {
@@ -38,9 +38,10 @@ interface Running {
 /**
  * Runs detached executions with other workers (typescript-api.md, "Who runs an execution"). A worker does not hold
  * executions: it claims attempts (ready steps and iterations) and runs them, and it takes the decisions that are due
- * on executions nobody holds (new ones, timers, signals and operator requests, attempts whose worker died), each in
- * one short transaction under the execution's row lock. The decision after an attempt's end hands the attempts it
- * starts to the same worker while it has room, so a sequential workflow costs one transaction per step.
+ * on executions nobody holds (new ones, timers, signals and operator requests, attempts whose worker died), each
+ * atomic on its own execution (`Store.decideUnheld`: under the row lock, or on PostgreSQL fenced by the version it
+ * was decided on). The decision after an attempt's end hands the attempts it starts to the same worker while it has
+ * room, so a sequential workflow costs one write per step.
  *
  * Woken by other processes' commits, by one timer for the next due wake-up or lease expiry, and by a slow poll as the
  * safety net; never by scanning every execution. A heartbeat renews its attempts' leases; an attempt it no longer
@@ -232,13 +233,17 @@ export function runWorker(engine: Engine, options: WorkerOptions = {}): Worker {
   }
 
   const beat = (): void => {
-    cancelBeat = clock.setTimer(Math.floor(engine.leaseMs / 3), () => void renew(true).finally(() => !stopped && beat()))
+    cancelBeat = clock.setTimer(
+      Math.floor(engine.leaseMs / 3),
+      () => void renew(true).finally(() => !stopped && beat()),
+    )
   }
 
   /**
    * Another process committed: maybe new work, maybe one of our attempts was cancelled. Every commit of every worker
    * notifies all the others, so under load these come hundreds of times a second: the first starts a pass (and a
-   * renewal, which finds cancelled attempts) at once; more within NEWS_GAP_MS (RENEW_GAP_MS) make one more after it.
+   * check of the attempts it holds, which finds cancelled ones) at once; more within NEWS_GAP_MS (RENEW_GAP_MS)
+   * make one more after it.
    */
   const onChange = (): void => {
     throttled(passGate, NEWS_GAP_MS, pass)

@@ -45,17 +45,8 @@ const STEP_TYPES: Record<(typeof STEP_VALUE_COLUMNS)[number], string> = {
   items: 'text',
 }
 
-const ITERATION_TYPES: Record<(typeof ITERATION_VALUE_COLUMNS)[number], string> = {
-  status: 'text',
-  attempts: 'int',
-  failures: 'int',
-  output: 'text',
-  error: 'text',
-  started_at: 'bigint',
-  completed_at: 'bigint',
-  wake_at: 'bigint',
-  remaining_ms: 'bigint',
-}
+/** An iteration's value columns are a subset of a step's, with the same types. */
+const ITERATION_TYPES: Record<(typeof ITERATION_VALUE_COLUMNS)[number], string> = STEP_TYPES
 
 /** Event columns; `back` is how far the event's number lies below the execution's new `last_seq`. */
 const EVENT_INPUT = [
