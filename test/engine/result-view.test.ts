@@ -18,17 +18,13 @@ afterEach(async () => {
 const shared = { n: 1, nested: { list: [1, 2] as number[] } }
 
 const actions = createActionRegistry()
-actions.register('shared', (() => shared), 'test')
-actions.register(
-  'double',
-  ((input: { x: number }) => ({ x: input.x * 2, at: { deep: [input.x, null, 'é'] } })),
-  'test',
-)
+actions.register('shared', () => shared, 'test')
+actions.register('double', (input: { x: number }) => ({ x: input.x * 2, at: { deep: [input.x, null, 'é'] } }), 'test')
 actions.register(
   'boom',
-  (() => {
+  () => {
     throw Object.assign(new Error('no luck'), { code: 'NOPE', retryable: false })
-  }),
+  },
   'test',
 )
 
