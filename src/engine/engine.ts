@@ -110,6 +110,8 @@ export class Engine {
   readonly #runners = new Map<string, ExecutionRunner>()
   /** States of detached executions as this process's last decision left them (see `decideUnheld`). */
   readonly #detachedStates = new StateCache(DETACHED_STATES_KEPT)
+  /** Releases of ended executions under way (`close()` lets them finish before the store closes). */
+  readonly #releasing = new Set<Promise<void>>()
   readonly #waiters = new Map<string, Set<Waiter>>()
   readonly #host: RunnerHost
   #timer: { at: number; cancel: () => void } | null = null
@@ -441,7 +443,7 @@ export class Engine {
     const runners = [...this.#runners.values()]
     for (const runner of runners) runner.stop()
     await Promise.allSettled(runners.map((r) => r.idle()))
-    await Promise.allSettled(runners.map((r) => this.store.release(r.lease)))
+    await Promise.allSettled([...runners.map((r) => this.store.release(r.lease)), ...this.#releasing])
     this.#runners.clear()
     this.#timer?.cancel()
     this.#heartbeat?.()
@@ -492,13 +494,17 @@ export class Engine {
   #detached(runner: ExecutionRunner, reason: 'ended' | 'lease-lost' | 'error' | 'closed', error?: unknown): void {
     if (this.#runners.get(runner.id) === runner) this.#runners.delete(runner.id)
     switch (reason) {
-      case 'ended':
-        void this.store
+      case 'ended': {
+        // Not waited for by the waiters (they are woken from the state at once), but by `close()`.
+        const releasing = this.store
           .release(runner.lease)
           .catch((e: unknown) => this.logger.warn({ err: e, execution_id: runner.id }, 'could not release a lease'))
+          .finally(() => this.#releasing.delete(releasing))
+        this.#releasing.add(releasing)
         // Its last decision is committed: the state is what the store holds, so no read back.
         this.#resolveWaiters(runner.id, () => stateView(runner.state))
         break
+      }
       case 'lease-lost':
         this.logger.warn({ err: error, execution_id: runner.id }, 'lease lost: another process runs this execution now')
         break
