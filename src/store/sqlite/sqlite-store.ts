@@ -181,6 +181,8 @@ class SqliteStore implements Store {
   readonly #writeLock: HeldWriteLock
   readonly #watcher: ChangeWatcher
   readonly #commits: GroupCommit
+  /** Operations under way, which `close()` lets finish before it closes the connection. */
+  readonly #running = new Set<Promise<unknown>>()
   #closed = false
 
   constructor(raw: BetterSqlite3.Database, options: ResolvedSqliteStoreOptions, writeLock: HeldWriteLock) {
@@ -194,8 +196,8 @@ class SqliteStore implements Store {
     this.#watcher = new ChangeWatcher(() => raw.pragma('data_version', { simple: true }) as number)
     this.#commits = new GroupCommit({
       raw,
+      // Not refused once closing: the commits it runs were accepted before, and `close()` waits for them.
       exclusive: async (fn) => {
-        this.#assertOpen()
         await this.#writeLock.lock.run(() => this.#db.connection().execute(async () => fn()))
       },
       storeError: (error) => toStoreError(error, this.location, this.#busyTimeoutMs),
@@ -298,7 +300,7 @@ class SqliteStore implements Store {
   /** Prepared statements, and the commits of several executions in one transaction (group-commit.ts). */
   async commit(lease: Lease, changes: ExecutionChanges, now: number): Promise<TrellisEvent[]> {
     this.#assertOpen()
-    return this.#commits.commit(lease, changes, now)
+    return this.#track(this.#commits.commit(lease, changes, now))
   }
 
   appendSignal(executionId: string, topic: string, data: unknown, now: number): Promise<TrellisEvent> {
@@ -342,10 +344,12 @@ class SqliteStore implements Store {
     }
   }
 
+  /** Refuses new operations at once, lets those under way finish (queued commits included), then closes. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     this.#watcher.close()
+    await Promise.allSettled([...this.#running])
     try {
       await this.#db.destroy()
     } finally {
@@ -358,18 +362,20 @@ class SqliteStore implements Store {
   async #write<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     this.#assertOpen()
     try {
-      return await this.#writeLock.lock.run(() =>
-        this.#db.connection().execute(async (db) => {
-          await BEGIN_IMMEDIATE.execute(db)
-          try {
-            const result = await fn(db)
-            await COMMIT.execute(db)
-            return result
-          } catch (error) {
-            if (this.#raw.inTransaction) await ROLLBACK.execute(db)
-            throw error
-          }
-        }),
+      return await this.#track(
+        this.#writeLock.lock.run(() =>
+          this.#db.connection().execute(async (db) => {
+            await BEGIN_IMMEDIATE.execute(db)
+            try {
+              const result = await fn(db)
+              await COMMIT.execute(db)
+              return result
+            } catch (error) {
+              if (this.#raw.inTransaction) await ROLLBACK.execute(db)
+              throw error
+            }
+          }),
+        ),
       )
     } catch (error) {
       throw toStoreError(error, this.location, this.#busyTimeoutMs)
@@ -397,10 +403,20 @@ class SqliteStore implements Store {
   async #read<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     this.#assertOpen()
     try {
-      return await fn(this.#db)
+      return await this.#track(fn(this.#db))
     } catch (error) {
       throw toStoreError(error, this.location, this.#busyTimeoutMs)
     }
+  }
+
+  /** Keeps an operation under way in `#running` until it settles, so `close()` can wait for it. */
+  #track<T>(operation: Promise<T>): Promise<T> {
+    this.#running.add(operation)
+    void operation.then(
+      () => this.#running.delete(operation),
+      () => this.#running.delete(operation),
+    )
+    return operation
   }
 
   /** A closed store answers with a clear error, before Kysely's destroyed driver is touched (it would leak a rejection). */

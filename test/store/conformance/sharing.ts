@@ -52,6 +52,30 @@ export function sharingTests(ctx: ConformanceContext): void {
     unsubscribe()
   })
 
+  it('close() lets operations under way finish: another store sees them committed', async () => {
+    const { stores } = await openMany(2)
+    const [a, b] = stores as [Store, Store]
+    await a.migrate()
+    await a.createExecution(newExecution('e1', ctx.clock.now()))
+    const lease = (await a.acquire('e1', holder('h'), ctx.clock.now(), 60_000))!
+    // Not awaited: close() is called while the commit and the release are queued or running.
+    const committed = a.commit(lease, { events: [stepStarted('s')] }, ctx.clock.now())
+    const released = committed
+      .then(() => a.release(lease))
+      .then(
+        () => 'released',
+        (error: unknown) => error,
+      )
+    const closed = a.close()
+    await expect(committed).resolves.toHaveLength(1)
+    await closed
+    await expect(a.findExecution('e1')).rejects.toThrow(/closed/)
+    expect((await b.readEvents('e1', 0, 10)).map((e) => e.type)).toEqual(['step.started'])
+    // The release was asked for after close() began: refused, and the lease is still there.
+    expect(String(await released)).toMatch(/closed/)
+    expect((await b.findExecution('e1'))?.holder?.id).toBe('h')
+  })
+
   it('creates one execution when stores create the same id at once', async () => {
     const { stores } = await openMany(3)
     await stores[0]!.migrate()
