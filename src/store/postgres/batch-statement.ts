@@ -1,5 +1,6 @@
 import type { ExecutionChanges, Lease } from '../index.js'
 import {
+  ATTEMPT_VALUE_COLUMNS,
   encodeChanges,
   ITERATION_VALUE_COLUMNS,
   NO_INDEX,
@@ -87,9 +88,8 @@ const EXECUTION_INPUT = [
   ['now', 'bigint'],
   ['mask', 'int'],
   ['release', 'bool'],
-  // A detached execution's decision is fenced by the version and inbox it was decided on, and by the ended
-  // attempt's lease, instead of by a holder's lease.
-  ['detached', 'bool'],
+  // A detached execution's decision (`version` not null) is fenced by the version and inbox it was decided on, and
+  // by the ended attempt's lease, instead of by a holder's lease.
   ['version', 'bigint'],
   ['inbox', 'bigint'],
   ['ended_step', 'text'],
@@ -154,23 +154,25 @@ const DELETE_ATTEMPT_INPUT = [
   ['idx', 'int'],
 ] as const
 
+const ATTEMPT_TYPES: Record<(typeof ATTEMPT_VALUE_COLUMNS)[number], string> = {
+  attempt: 'int',
+  kind: 'text',
+  target: 'text',
+  input: 'text',
+  timeout_ms: 'bigint',
+  created_at: 'bigint',
+  holder_id: 'text',
+  holder_host: 'text',
+  holder_pid: 'int',
+  lease_token: 'bigint',
+  lease_expires_at: 'bigint',
+}
+
 /** Attempt rows a detached decision adds (`attemptRow`), replacing a row of the same step or iteration. */
 const ADD_ATTEMPT_INPUT = [
-  ['execution_id', 'text'],
-  ['step', 'text'],
-  ['idx', 'int'],
-  ['attempt', 'int'],
-  ['kind', 'text'],
-  ['target', 'text'],
-  ['input', 'text'],
-  ['timeout_ms', 'bigint'],
-  ['created_at', 'bigint'],
-  ['holder_id', 'text'],
-  ['holder_host', 'text'],
-  ['holder_pid', 'int'],
-  ['lease_token', 'bigint'],
-  ['lease_expires_at', 'bigint'],
-] as const satisfies readonly (readonly [keyof AttemptRow, string])[]
+  ...DELETE_ATTEMPT_INPUT,
+  ...ATTEMPT_VALUE_COLUMNS.map((column) => [column, ATTEMPT_TYPES[column]] as const),
+] as const
 
 const STEP_FIRST = 1 + EXECUTION_INPUT.length
 const ITERATION_FIRST = STEP_FIRST + STEP_INPUT.length
@@ -210,8 +212,8 @@ u as (
     version = e.version + 1
   from v
   where e.id = v.id and (
-    (not v.detached and e.holder_id = v.holder_id and e.lease_token = v.token)
-    or (v.detached and e.holder_id is null and e.version = v.version and e.inbox = v.inbox and (
+    (v.version is null and e.holder_id = v.holder_id and e.lease_token = v.token)
+    or (v.version is not null and e.holder_id is null and e.version = v.version and e.inbox = v.inbox and (
       v.ended_step is null or exists (
         select 1 from attempts a
         where a.execution_id = e.id and a.step = v.ended_step and a.idx = v.ended_idx
@@ -227,7 +229,7 @@ ad as (
 ai as (
   insert into attempts (${ADD_ATTEMPT_INPUT.map(([c]) => c).join(', ')})
   select r.* from ${unnest('r', ADD_ATTEMPT_INPUT, ADD_ATTEMPT_FIRST)} where r.execution_id in (select id from u)
-  on conflict (execution_id, step, idx) do update set ${upsertSet(ADD_ATTEMPT_INPUT.slice(3).map(([c]) => c))}
+  on conflict (execution_id, step, idx) do update set ${upsertSet(ATTEMPT_VALUE_COLUMNS)}
 ),
 s as (
   insert into steps (${STEP_INPUT.map(([c]) => c).join(', ')})
@@ -379,7 +381,6 @@ export function batchParameters({ entries, now, creates }: Batch): unknown[][] {
       now[e],
       mask,
       release,
-      version !== null,
       version?.version ?? null,
       version?.inbox ?? null,
       ended?.step ?? null,
@@ -394,20 +395,21 @@ export function batchParameters({ entries, now, creates }: Batch): unknown[][] {
       removeAttempts[1]!.push(key.step)
       removeAttempts[2]!.push(key.index ?? NO_INDEX)
     }
-    for (const row of entry.addAttempts) ADD_ATTEMPT_INPUT.forEach(([column], i) => addAttempts[i]!.push(row[column]))
-    for (const row of encoded.steps) {
-      const record = row as unknown as Record<string, unknown>
-      STEP_INPUT.forEach(([column], i) => steps[i]!.push(record[column] ?? null))
-    }
-    for (const row of encoded.iterations) {
-      const record = row as unknown as Record<string, unknown>
-      ITERATION_INPUT.forEach(([column], i) => iterations[i]!.push(record[column] ?? null))
-    }
+    for (const row of entry.addAttempts) appendRow(addAttempts, ADD_ATTEMPT_INPUT, row)
+    for (const row of encoded.steps) appendRow(steps, STEP_INPUT, row)
+    for (const row of encoded.iterations) appendRow(iterations, ITERATION_INPUT, row)
     encoded.events.forEach((row, k) => {
       const values = [row.execution_id, eventCount - 1 - k, row.type, row.at, row.step, row.attempt, row.idx, row.data]
       values.forEach((value, i) => events[i]!.push(value))
     })
   })
-  const created = CREATE_INPUT.map(([column]) => creates.map((row) => row[column] ?? null))
+  const created: unknown[][] = CREATE_INPUT.map(() => [])
+  for (const row of creates) appendRow(created, CREATE_INPUT, row)
   return [...execution, ...steps, ...iterations, ...events, ...created, ...removeAttempts, ...addAttempts]
+}
+
+/** Adds a row's values to the column arrays of `columns` (absent values as NULL). */
+function appendRow(arrays: unknown[][], columns: readonly (readonly [string, string])[], row: object): void {
+  const values = row as Record<string, unknown>
+  columns.forEach(([column], i) => arrays[i]!.push(values[column] ?? null))
 }

@@ -9,7 +9,7 @@ import type {
   NewAttempt,
 } from '../index.js'
 import { chunks } from './chunks.js'
-import { applyChanges } from './commit.js'
+import { applyChanges, replaceColumns } from './commit.js'
 import type { AttemptRow, Database } from './database.js'
 import { LIVE_STATUSES, selectLoadedExecution } from './executions.js'
 import { isUnheld, LEASE_COLUMNS, leaseStateFromRow, selectLeaseState } from './leases.js'
@@ -17,6 +17,21 @@ import { encodeJson } from './row-codecs.js'
 
 /** `idx` of a step that is not a `for_each` iteration (a primary key column cannot be NULL). */
 export const NO_INDEX = -1
+
+/** The columns of an attempt row besides its key (`execution_id`, `step`, `idx`). */
+export const ATTEMPT_VALUE_COLUMNS = [
+  'attempt',
+  'kind',
+  'target',
+  'input',
+  'timeout_ms',
+  'created_at',
+  'holder_id',
+  'holder_host',
+  'holder_pid',
+  'lease_token',
+  'lease_expires_at',
+] as const satisfies readonly (keyof AttemptRow)[]
 
 export function attemptFromRow(row: AttemptRow): AttemptRecord {
   return {
@@ -128,19 +143,7 @@ export async function decideUnheldIn(
       .insertInto('attempts')
       .values(part)
       .onConflict((oc) =>
-        oc.columns(['execution_id', 'step', 'idx']).doUpdateSet((eb) => ({
-          attempt: eb.ref('excluded.attempt'),
-          kind: eb.ref('excluded.kind'),
-          target: eb.ref('excluded.target'),
-          input: eb.ref('excluded.input'),
-          timeout_ms: eb.ref('excluded.timeout_ms'),
-          created_at: eb.ref('excluded.created_at'),
-          holder_id: eb.ref('excluded.holder_id'),
-          holder_host: eb.ref('excluded.holder_host'),
-          holder_pid: eb.ref('excluded.holder_pid'),
-          lease_token: eb.ref('excluded.lease_token'),
-          lease_expires_at: eb.ref('excluded.lease_expires_at'),
-        })),
+        oc.columns(['execution_id', 'step', 'idx']).doUpdateSet(replaceColumns(ATTEMPT_VALUE_COLUMNS)),
       )
       .execute()
   }

@@ -37,7 +37,7 @@ export const ITERATION_VALUE_COLUMNS = [
 ] as const satisfies readonly (keyof IterationRow)[]
 
 /** `SET col = excluded.col` for an upsert that replaces the whole row (same SQL on SQLite and PostgreSQL). */
-function replaceColumns(columns: readonly string[]): Record<string, ReturnType<typeof sql.ref>> {
+export function replaceColumns(columns: readonly string[]): Record<string, ReturnType<typeof sql.ref>> {
   return Object.fromEntries(columns.map((column) => [column, sql.ref(`excluded.${column}`)]))
 }
 
