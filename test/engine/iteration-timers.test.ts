@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { stepRow } from '../../src/store/sql/index.js'
 import { Sim } from '../support/sim.js'
+import { stepRecord } from '../support/store-fixtures.js'
 import { testWorkflow } from '../support/workflow.js'
 
 describe('for_each iteration timers', () => {
@@ -56,20 +57,7 @@ describe('for_each iteration timers', () => {
   it('a step row encodes the same items array once', () => {
     const items = Array.from({ length: 1_000 }, (_, i) => ({ i }))
     const row = (attempts: number): string | null =>
-      stepRow('e1', {
-        name: 'each',
-        status: 'running',
-        attempts,
-        output: null,
-        error: null,
-        startedAt: 1,
-        completedAt: null,
-        wakeAt: null,
-        remainingMs: null,
-        topic: null,
-        reason: null,
-        items,
-      }).items
+      stepRow('e1', stepRecord('each', { attempts, startedAt: 1, items })).items
     const first = row(1)
     expect(first).toBe(JSON.stringify(items))
     expect(row(2)).toBe(first) // from the cache: the array is encoded once

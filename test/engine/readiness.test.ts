@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ExecutionState } from '../../src/engine/state.js'
 import type { StepRecord } from '../../src/store/index.js'
 import { Sim } from '../support/sim.js'
+import { executionRecord, stepRecord } from '../support/store-fixtures.js'
 import { testWorkflow } from '../support/workflow.js'
 
 /** The `needs` counters of a step: [unmet, failed]. */
@@ -45,49 +46,9 @@ describe('readiness counters (needs)', () => {
 
   it('are computed from the stored statuses when an execution is loaded', () => {
     const workflow = testWorkflow({ a: {}, b: {}, c: {}, all: { needs: ['a', 'b', 'c'] } })
-    const row = (name: string, status: StepRecord['status']): StepRecord => ({
-      name,
-      status,
-      attempts: 1,
-      failures: 0,
-      output: null,
-      error: null,
-      startedAt: 1,
-      completedAt: null,
-      wakeAt: null,
-      remainingMs: null,
-      topic: null,
-      reason: null,
-      items: null,
-    })
+    const row = (name: string, status: StepRecord['status']): StepRecord => stepRecord(name, { status, startedAt: 1 })
     const loaded = new ExecutionState({
-      execution: {
-        id: 'e1',
-        workflow: workflow.name,
-        definition: workflow,
-        status: 'running',
-        inputs: {},
-        vars: {},
-        outputs: {},
-        error: null,
-        createdAt: 1,
-        startedAt: 1,
-        completedAt: null,
-        updatedAt: 1,
-        parentId: null,
-        parentStep: null,
-        parentIndex: null,
-        run: 1,
-        lastSeq: 3,
-        deadlineAt: null,
-        timeoutRemainingMs: null,
-        wakeAt: null,
-        pausedReason: null,
-        requests: {},
-        inbox: 0,
-        seenInbox: 0,
-        holder: null,
-      },
+      execution: executionRecord(workflow, 1, { id: 'e1', status: 'running', startedAt: 1, lastSeq: 3 }),
       steps: [row('a', 'completed'), row('b', 'running'), row('c', 'cancelled')],
       iterations: [],
       signals: [],

@@ -4,6 +4,7 @@ import { ExecutionState } from '../../src/engine/state.js'
 import type { PendingEvent } from '../../src/events/index.js'
 import type { SignalRecord } from '../../src/store/index.js'
 import type { ErrorInfo, JsonValue } from '../../src/util/index.js'
+import { executionRecord } from './store-fixtures.js'
 
 /**
  * Drives `decide()` by hand, with no store and no clock: the pure core under a microscope. Each call feeds one
@@ -19,33 +20,7 @@ export class Sim {
 
   constructor(workflow: Workflow, inputs: Record<string, JsonValue> = {}) {
     this.state = new ExecutionState({
-      execution: {
-        id: 'exec_test',
-        workflow: workflow.name,
-        definition: workflow,
-        status: 'pending',
-        inputs,
-        vars: {},
-        outputs: {},
-        error: null,
-        createdAt: this.now,
-        startedAt: null,
-        completedAt: null,
-        updatedAt: this.now,
-        parentId: null,
-        parentStep: null,
-        parentIndex: null,
-        run: 1,
-        lastSeq: 0,
-        deadlineAt: null,
-        timeoutRemainingMs: null,
-        wakeAt: null,
-        pausedReason: null,
-        requests: {},
-        inbox: 0,
-        seenInbox: 0,
-        holder: null,
-      },
+      execution: executionRecord(workflow, this.now, { inputs }),
       steps: [],
       iterations: [],
       signals: [],

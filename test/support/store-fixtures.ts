@@ -1,7 +1,9 @@
 import type { PendingEvent } from '../../src/events/index.js'
+import type { Workflow } from '../../src/definition/model.js'
 import type {
   DecideUnheldResult,
   ExecutionPatch,
+  ExecutionRecord,
   HolderIdentity,
   IterationRecord,
   NewAttempt,
@@ -18,6 +20,42 @@ export function newExecution(
   more: Partial<Omit<NewExecution, 'id' | 'createdAt'>> = {},
 ): NewExecution {
   return { id, workflow: testWorkflow({}, { name: 'wf' }), inputs: {}, createdAt, ...more }
+}
+
+/** The record of a new, pending execution of `workflow` created at `createdAt`, as a store reads it back. */
+export function executionRecord(
+  workflow: Workflow,
+  createdAt: number,
+  more: Partial<ExecutionRecord> = {},
+): ExecutionRecord {
+  return {
+    id: 'exec_test',
+    workflow: workflow.name,
+    definition: workflow,
+    status: 'pending',
+    inputs: {},
+    vars: {},
+    outputs: {},
+    error: null,
+    createdAt,
+    startedAt: null,
+    completedAt: null,
+    updatedAt: createdAt,
+    parentId: null,
+    parentStep: null,
+    parentIndex: null,
+    run: 1,
+    lastSeq: 0,
+    deadlineAt: null,
+    timeoutRemainingMs: null,
+    wakeAt: null,
+    pausedReason: null,
+    requests: {},
+    inbox: 0,
+    seenInbox: 0,
+    holder: null,
+    ...more,
+  }
 }
 
 /** A holder identity on the test host. */
