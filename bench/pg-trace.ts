@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { openBenchEngine } from './common.js'
-import { statementTable } from './statement-table.js'
+import { statementTable, tracedRun } from './statement-table.js'
 import { WORKLOADS, type WorkloadId } from './workloads.js'
 
 const { positionals, values } = parseArgs({
@@ -49,14 +49,7 @@ proto.query = function (this: unknown, ...args: unknown[]): unknown {
 
 const bench = await openBenchEngine('postgres')
 try {
-  await workload.warmup(bench)
-  const callsBefore = bench.probe.calls
-  tracing = true
-  const started = performance.now()
-  const row = await workload.measure(bench, 'full')
-  const wall = performance.now() - started
-  tracing = false
-  const steps = bench.probe.calls - callsBefore + (id === 'W2' ? 1 : 0)
+  const { row, wallMs: wall, steps } = await tracedRun(bench, id!, workload, (on) => (tracing = on))
   let calls = 0
   for (const entry of stats.values()) calls += entry.calls
   const lines = [

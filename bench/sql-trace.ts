@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util'
 import BetterSqlite3 from 'better-sqlite3'
 import { openBenchEngine, type Mode } from './common.js'
-import { statementTable } from './statement-table.js'
+import { statementTable, tracedRun } from './statement-table.js'
 import { WORKLOADS, type WorkloadId } from './workloads.js'
 
 const { positionals, values } = parseArgs({
@@ -52,15 +52,7 @@ proto.prepare = function (this: unknown, sql: string): object {
 
 const bench = await openBenchEngine(mode)
 try {
-  await workload.warmup(bench)
-  const callsBefore = bench.probe.calls
-  tracing = true
-  const started = performance.now()
-  const row = await workload.measure(bench, 'full')
-  const wall = performance.now() - started
-  tracing = false
-  // Steps: action bodies run (W2's collecting step is not counted by the probe: add it).
-  const steps = bench.probe.calls - callsBefore + (id === 'W2' ? 1 : 0)
+  const { row, wallMs: wall, steps } = await tracedRun(bench, id!, workload, (on) => (tracing = on))
   let calls = 0
   let ms = 0
   for (const entry of stats.values()) {

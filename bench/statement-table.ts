@@ -1,3 +1,6 @@
+import type { BenchEngine, BenchResult } from './common.js'
+import type { Workload } from './workloads.js'
+
 /** Statement timings of a traced run, by SQL text. */
 export type StatementStats = ReadonlyMap<string, { readonly calls: number; readonly ms: number }>
 
@@ -19,4 +22,24 @@ export function statementTable(
     )
   }
   return lines
+}
+
+/**
+ * The traced run both traces make: the workload's warm-up untraced, then its full measured run with `tracing` on.
+ * Steps are the action bodies run (W2's collecting step is not counted by the probe: it is added).
+ */
+export async function tracedRun(
+  bench: BenchEngine,
+  id: string,
+  workload: Workload,
+  tracing: (on: boolean) => void,
+): Promise<{ row: BenchResult | readonly BenchResult[]; wallMs: number; steps: number }> {
+  await workload.warmup(bench)
+  const callsBefore = bench.probe.calls
+  tracing(true)
+  const started = performance.now()
+  const row = await workload.measure(bench, 'full')
+  const wallMs = performance.now() - started
+  tracing(false)
+  return { row, wallMs, steps: bench.probe.calls - callsBefore + (id === 'W2' ? 1 : 0) }
 }
