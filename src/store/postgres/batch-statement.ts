@@ -168,7 +168,7 @@ const ATTEMPT_TYPES: Record<(typeof ATTEMPT_VALUE_COLUMNS)[number], string> = {
   lease_expires_at: 'bigint',
 }
 
-/** Attempt rows a detached decision adds (`attemptRow`), replacing a row of the same step or iteration. */
+/** Attempt rows a detached decision adds (`addedAttemptRows`), replacing a row of the same step or iteration. */
 const ADD_ATTEMPT_INPUT = [
   ...DELETE_ATTEMPT_INPUT,
   ...ATTEMPT_VALUE_COLUMNS.map((column) => [column, ATTEMPT_TYPES[column]] as const),

@@ -1,5 +1,5 @@
 import type { DecideUnheldRequest, DecideUnheldResult, UnheldContext, UnheldDecision } from '../index.js'
-import { attemptRow, claimedFromRow } from '../sql/index.js'
+import { addedAttemptRows } from '../sql/index.js'
 import { batchable } from './batch-statement.js'
 import type { PostgresGroupCommit } from './group-commit.js'
 import type { ExecutionForDecision } from './read-execution.js'
@@ -67,10 +67,8 @@ export async function decideOptimistically(
   }
   if (decision === null || !batchable(decision.changes)) return { outcome: 'locked', decide: reuse }
 
-  const { executionId: id, now, ended, take } = request
-  const limit = take === undefined ? 0 : Math.max(0, take.limit)
-  const claim = take === undefined ? null : { holder: take.holder, expiresAt: now + take.leaseMs }
-  const rows = decision.addAttempts.map((attempt, i) => attemptRow(id, attempt, now, i < limit ? claim : null))
+  const { executionId: id, now, ended } = request
+  const { rows, taken } = addedAttemptRows(id, decision.addAttempts, now, request.take)
   const events = await host.group.decideDetached(
     id,
     { kind: 'version', version, inbox, ended: ended ?? null },
@@ -84,7 +82,7 @@ export async function decideOptimistically(
     result: {
       outcome: 'decided',
       events,
-      taken: rows.slice(0, limit).map(claimedFromRow),
+      taken,
       added: rows.length,
       version: version + 1,
     },

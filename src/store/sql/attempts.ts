@@ -128,15 +128,7 @@ export async function decideUnheldIn(
       .execute()
   }
   const events = await applyChanges(db, { executionId: id, holderId: null, token: lease.token }, decision.changes, now)
-  const limit = take === undefined ? 0 : Math.max(0, take.limit)
-  const rowsToInsert = decision.addAttempts.map((attempt, i) =>
-    attemptRow(
-      id,
-      attempt,
-      now,
-      i < limit && take !== undefined ? { holder: take.holder, expiresAt: now + take.leaseMs } : null,
-    ),
-  )
+  const { rows: rowsToInsert, taken } = addedAttemptRows(id, decision.addAttempts, now, take)
   for (const part of chunks(rowsToInsert)) {
     // An attempt started again (a retry, a restart after its worker died) replaces the row of the one before.
     await db
@@ -147,12 +139,27 @@ export async function decideUnheldIn(
       )
       .execute()
   }
-  const taken = rowsToInsert.slice(0, limit).map(claimedFromRow)
   return { outcome: 'decided', events, taken, added: rowsToInsert.length, version: version + 1 }
 }
 
+/**
+ * The rows of the attempts a decision adds, the first `take.limit` of them claimed for `take.holder`, and those
+ * claimed ones as the holder's leases.
+ */
+export function addedAttemptRows(
+  executionId: string,
+  attempts: readonly NewAttempt[],
+  now: number,
+  take: DecideUnheldRequest['take'],
+): { rows: AttemptRow[]; taken: ClaimedAttempt[] } {
+  const limit = take === undefined ? 0 : Math.max(0, take.limit)
+  const claim = take === undefined ? null : { holder: take.holder, expiresAt: now + take.leaseMs }
+  const rows = attempts.map((attempt, i) => attemptRow(executionId, attempt, now, i < limit ? claim : null))
+  return { rows, taken: rows.slice(0, limit).map(claimedFromRow) }
+}
+
 /** The row of an attempt a decision adds, claimed for `claim.holder` when given (token 1). */
-export function attemptRow(
+function attemptRow(
   executionId: string,
   attempt: NewAttempt,
   now: number,
